@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import { createRecipeActivities } from './recipe-activities';
+import { createSweepActivities } from './sweep-activities';
+import { docker } from './swarm';
+
+export interface ActivityDeps {
+  /** The config file a sweep snapshot is read from. */
+  configFile: string;
+  client: Client;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createRecipeActivities(docker()),
+    ...createSweepActivities(deps),
+  };
+}

@@ -1,0 +1,248 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { existsSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
+import { connectClient, UnreachableError } from '../client/connect';
+import { applySweepSchedule, SWEEP_SCHEDULE_ID } from '../client/schedule';
+import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
+import { runWorker } from '../worker/main';
+import { sweepStatusQuery } from '../workflows/signals';
+import type { SweepResult, SweepStatus } from '../workflows/types';
+import { formatStatus, printResults } from './output';
+
+const HELP: Record<string, string> = {
+  '': `coopci: Co-op Cloud recipe CI as Temporal workflows
+
+usage: coopci <command> [options]
+
+commands:
+  config check FILE            validate a configuration file
+  worker                       run the worker (workflows + activities)
+  sweep start                  start a sweep now
+  sweep status [ID]            show a sweep (the latest when no ID)
+  sweep abort [ID] --reason R  abort a sweep (the running one when no ID)
+  sweep skip RECIPE [--id ID]  skip a recipe of the running sweep
+  sweep retry RECIPE [--id ID] re-run a failed recipe after the pass
+  schedule apply               create or update the weekly schedule
+  schedule show                print the schedule
+  schedule trigger             start a scheduled sweep now
+
+global options:
+  --config FILE   configuration (default: $COOPCI_CONFIG, else ./coopci.yaml)
+  --json          machine-readable output
+  -h, --help      help for a command, e.g. "coopci sweep start --help"`,
+  'config check': 'usage: coopci config check FILE\n\nExits 0 when FILE is valid; otherwise prints every problem, each naming its field, and exits 1.',
+  worker: 'usage: coopci worker [--config FILE]\n\nRuns a worker on the configured task queue until interrupted.',
+  'sweep start': `usage: coopci sweep start [--recipes a,b] [--wait] [--json]
+
+Starts a sweep of every enrolled recipe (or only --recipes) and prints its
+workflow id. With --wait, shows progress (on a terminal) and the results;
+exits 0 when the sweep completed, whatever the labels, non-zero when it could
+not run. Refused, naming the running sweep, when one is already running.`,
+  'sweep status': 'usage: coopci sweep status [ID] [--json]\n\nPer-recipe phase, label and timings of a sweep (the latest one when ID is omitted).',
+  'sweep abort': 'usage: coopci sweep abort [ID] --reason TEXT\n\nThe current recipe cleans up; the rest are marked SKIPPED aborted.',
+  'sweep skip': 'usage: coopci sweep skip RECIPE [--id ID]\n\nSkips RECIPE (stopping it, with cleanup, if it is running).',
+  'sweep retry': 'usage: coopci sweep retry RECIPE [--id ID]\n\nRe-runs RECIPE once after the pass if it ended FAILED or GREEN_BUT_PROMOTE_FAILED.',
+  'schedule apply': `usage: coopci schedule apply\n\nCreates the schedule "${SWEEP_SCHEDULE_ID}" or updates it to match the config (idempotent).`,
+  'schedule show': 'usage: coopci schedule show [--json]',
+  'schedule trigger': 'usage: coopci schedule trigger\n\nStarts the scheduled action now (overlap policy still applies).',
+};
+
+const OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  recipes: { type: 'string' },
+  reason: { type: 'string' },
+  id: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`${(e as Error).message}\nRun "coopci --help" for usage.`);
+    return 2;
+  }
+  const { values: o, positionals: p } = parsed;
+  const command = [p[0], p[1]].filter(Boolean).join(' ');
+  const key = HELP[command] !== undefined ? command : (p[0] ?? '');
+  if (o.help || p.length === 0) {
+    console.log(HELP[key] ?? HELP['']);
+    return 0;
+  }
+  try {
+    return await dispatch(command, p.slice(2), o as Record<string, string | boolean | undefined>);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n\n${HELP[command] ?? HELP['']}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof UnreachableError || e instanceof SweepRunningError) {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+async function dispatch(command: string, args: string[], o: Record<string, string | boolean | undefined>): Promise<number> {
+  const json = Boolean(o.json);
+  switch (command) {
+    case 'config check': {
+      const file = args[0] ?? (o.config as string | undefined);
+      if (!file) throw new UsageError('config check needs a FILE');
+      try {
+        const { config, file: abs } = await loadConfig(file);
+        const enrolled = config.recipes.filter((r) => r.enrolled).length;
+        console.log(json ? JSON.stringify({ ok: true, file: abs }) : `${abs}: ok (${enrolled} enrolled of ${config.recipes.length} recipes)`);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        if (json) console.log(JSON.stringify({ ok: false, file: e.file, problems: e.problems }));
+        else console.error(e.message);
+        return 1;
+      }
+    }
+    case 'worker':
+      await runWorker(configPath(o));
+      return 0;
+    case 'sweep start':
+      return sweepStart(await session(o), o);
+    case 'sweep status': {
+      const { loaded, client } = await session(o);
+      const id = args[0] ?? (await latestSweepId(client));
+      if (!id) throw new Error('no sweep has run yet; start one with "coopci sweep start"');
+      const s = await sweepStatus(client, id);
+      console.log(json ? JSON.stringify(s.status, null, 2) : formatStatus(s.status, uiLink(loaded.config, id)));
+      return 0;
+    }
+    case 'sweep abort': {
+      const { client } = await session(o);
+      if (!o.reason) throw new UsageError('sweep abort needs --reason TEXT (it is recorded with the sweep)');
+      const id = args[0] ?? (await requireRunning(client));
+      await signalSweep(client, id, 'abort', String(o.reason));
+      console.log(`abort sent to ${id}`);
+      return 0;
+    }
+    case 'sweep skip':
+    case 'sweep retry': {
+      const recipe = args[0];
+      if (!recipe) throw new UsageError(`${command} needs a RECIPE`);
+      const { client } = await session(o);
+      const id = (o.id as string | undefined) ?? (await requireRunning(client));
+      await signalSweep(client, id, command === 'sweep skip' ? 'skip' : 'retry', recipe);
+      console.log(`${command.split(' ')[1]} ${recipe} sent to ${id}`);
+      return 0;
+    }
+    case 'schedule apply': {
+      const { loaded, client } = await session(o);
+      const outcome = await applySweepSchedule(client, loaded.config);
+      console.log(json ? JSON.stringify({ scheduleId: SWEEP_SCHEDULE_ID, outcome }) : `schedule ${SWEEP_SCHEDULE_ID}: ${outcome}`);
+      return 0;
+    }
+    case 'schedule show': {
+      const { client } = await session(o);
+      const d = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
+      const view = {
+        scheduleId: d.scheduleId,
+        calendars: d.spec.calendars,
+        timezone: d.spec.timezone ?? 'UTC',
+        overlap: d.policies.overlap,
+        catchupWindowSeconds: d.policies.catchupWindow / 1000,
+        paused: d.state.paused,
+        nextActionTimes: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+        recentActions: d.info.recentActions.slice(-3).map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+      };
+      console.log(json ? JSON.stringify(view, null, 2) : Object.entries(view).map(([k, v]) => `${k}: ${typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' ? v : JSON.stringify(v)}`).join('\n'));
+      return 0;
+    }
+    case 'schedule trigger': {
+      const { client } = await session(o);
+      await client.schedule.getHandle(SWEEP_SCHEDULE_ID).trigger();
+      console.log(`triggered ${SWEEP_SCHEDULE_ID}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function configPath(o: Record<string, unknown>): string {
+  const file = (o.config as string | undefined) ?? process.env.COOPCI_CONFIG ?? (existsSync('coopci.yaml') ? 'coopci.yaml' : undefined);
+  if (!file) throw new UsageError('no configuration: pass --config FILE or set COOPCI_CONFIG (example: config/local.yaml)');
+  return file;
+}
+
+async function session(o: Record<string, unknown>): Promise<{ loaded: LoadedConfig; client: Client }> {
+  const loaded = await loadConfig(configPath(o));
+  return { loaded, client: await connectClient(loaded.config) };
+}
+
+async function requireRunning(client: Client): Promise<string> {
+  const id = await runningSweep(client);
+  if (!id) throw new Error('no sweep is running; name one with an ID (see "coopci sweep status")');
+  return id;
+}
+
+async function sweepStart({ loaded, client }: { loaded: LoadedConfig; client: Client }, o: Record<string, unknown>): Promise<number> {
+  const recipes = typeof o.recipes === 'string' ? o.recipes.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
+  const handle = await startSweep(client, loaded.config, { recipes });
+  const link = uiLink(loaded.config, handle.workflowId);
+  if (!o.wait) {
+    console.log(o.json ? JSON.stringify({ workflowId: handle.workflowId, ui: link }) : handle.workflowId);
+    return 0;
+  }
+  if (!o.json) console.error(`sweep ${handle.workflowId} started — ${link}`);
+  const stopProgress = process.stderr.isTTY ? showProgress(() => handle.query(sweepStatusQuery)) : () => {};
+  let result: SweepResult;
+  try {
+    result = (await handle.result()) as SweepResult;
+  } finally {
+    stopProgress();
+  }
+  if (o.json) {
+    console.log(
+      JSON.stringify(
+        {
+          workflowId: handle.workflowId,
+          aborted: result.aborted,
+          results: result.results.map((r) => ({ recipe: r.recipe, label: r.label, reason: r.reason, version: r.version, canonical: r.canonical, tiers: r.tiers, workflowId: r.workflowId })),
+          report: result.reportFile,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    printResults(result, link);
+  }
+  return 0;
+}
+
+/** One progress line on a terminal: recipe n/N, current phase, elapsed. */
+function showProgress(query: () => Promise<SweepStatus>): () => void {
+  const start = Date.now();
+  let last = '';
+  const timer = setInterval(async () => {
+    try {
+      const s = await query();
+      const done = s.recipes.filter((r) => r.label).length;
+      const active = s.recipes.find((r) => !r.label && r.phase !== 'pending');
+      const line = `[${done}/${s.recipes.length}] ${active ? `${active.recipe}: ${active.phase}` : s.state} (${Math.round((Date.now() - start) / 1000)}s)`;
+      if (line !== last) process.stderr.write(`\r\x1b[K${line}`);
+      last = line;
+    } catch {
+      // a query can fail while the worker restarts; the next tick tries again
+    }
+  }, 1000);
+  return () => {
+    clearInterval(timer);
+    process.stderr.write('\r\x1b[K');
+  };
+}

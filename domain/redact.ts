@@ -1,0 +1,26 @@
+/**
+ * Scrubs secret-looking values from text that may end up in workflow history,
+ * logs, alerts or reports (abra and git print env files, URLs with
+ * credentials and generated secrets when things go wrong).
+ */
+const PATTERNS: [RegExp, string][] = [
+  // KEY=value where the key names a secret
+  [/\b([A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*)\s*[=:]\s*("[^"]*"|'[^']*'|\S+)/gi, '$1=[redacted]'],
+  // credentials in URLs
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi, '$1[redacted]@'],
+  // bearer / basic auth headers
+  [/\b(authorization|bearer|basic)(\s*[:=]?\s*)[A-Za-z0-9._~+/=-]{8,}/gi, '$1$2[redacted]'],
+];
+
+export function redact(text: string, extraSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of extraSecrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  return out;
+}
+
+/** The last lines of a command's output, redacted, for an error message. */
+export function tail(text: string, lines = 8, maxChars = 1500): string {
+  const t = redact(text).trimEnd().split('\n').slice(-lines).join('\n');
+  return t.length > maxChars ? `…${t.slice(-maxChars)}` : t;
+}

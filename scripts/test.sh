@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite, on real parts: installs/starts what is missing
+# (scripts/setup.sh), then runs vitest. Extra arguments go to vitest.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+npx tsc --noEmit
+exec npx vitest run "$@"

@@ -1,0 +1,56 @@
+/**
+ * One real Temporal dev server for the whole suite (search attributes
+ * registered), the workflow bundle built once, and a check that the real
+ * Docker daemon and Swarm from scripts/setup.sh are there. Integration tests
+ * fail loudly, never skip, when a part is missing.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { docker } from '../activities/swarm';
+import { startDevServer } from '../scripts/dev-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalUiUrl: string;
+    workflowBundlePath: string;
+    scratchDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'coopci-test-'));
+  await assertSwarm();
+  const server = await startDevServer({ logFile: path.join(scratch, 'temporal.log') });
+  try {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
+    });
+    const bundle = path.join(scratch, 'workflow-bundle.js');
+    await writeFile(bundle, code);
+    project.provide('temporalAddress', server.address);
+    project.provide('temporalUiUrl', server.uiUrl ?? '');
+    project.provide('workflowBundlePath', bundle);
+    project.provide('scratchDir', scratch);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return async () => {
+    await server.stop();
+  };
+}
+
+async function assertSwarm() {
+  try {
+    const info = (await docker().info()) as { Swarm?: { LocalNodeState?: string } };
+    if (info.Swarm?.LocalNodeState !== 'active') throw new Error(`swarm state is ${info.Swarm?.LocalNodeState}`);
+  } catch (e) {
+    throw new Error(`Docker Swarm is not available (${(e as Error).message}); run "bash scripts/setup.sh" first`);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * A self-contained test world: upstream git repos built from the example
+ * recipes, an ABRA_DIR with a ledger of every abra invocation, a state dir,
+ * and a config file pointing at the suite's Temporal server on a task queue
+ * of its own.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import YAML from 'yaml';
+import { loadConfig, type LoadedConfig } from '../../config/load';
+import { buildUpstream } from '../../scripts/example-recipes';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const ABRA_LOCAL = path.join(REPO, 'tools/abra-local/abra');
+
+export interface RecipeFixture {
+  name: string;
+  /** Example recipe under recipes/ to build the upstream from; none = an upstream that does not exist. */
+  from?: string;
+  upTo?: string;
+  port?: number;
+  /** Extra recipe config (test command, timeouts, …). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Fixture {
+  dir: string;
+  configFile: string;
+  loaded: LoadedConfig;
+  taskQueue: string;
+  ledger: string;
+  stateDir: string;
+  abraDir: string;
+  upstream(name: string): string;
+  /** abra invocations so far, as argv arrays. */
+  abraCalls(): Promise<string[][]>;
+}
+
+let counter = 0;
+
+export async function makeFixture(name: string, recipes: RecipeFixture[], extra: Record<string, unknown> = {}): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(inject('scratchDir'), `${name}-`));
+  const taskQueue = `${name}-${process.pid}-${counter++}`;
+  const ledger = path.join(dir, 'abra-ledger.jsonl');
+  await writeFile(ledger, '');
+  const upstream = (n: string) => path.join(dir, 'upstream', n);
+  for (const r of recipes) if (r.from) await buildUpstream(r.from, upstream(r.name), { upTo: r.upTo });
+  const config = {
+    ciDomain: 'ci.test.local',
+    server: 'default',
+    stateDir: path.join(dir, 'state'),
+    abra: { bin: ABRA_LOCAL, dir: path.join(dir, 'abra') },
+    temporal: { address: inject('temporalAddress'), namespace: 'default', taskQueue, uiUrl: inject('temporalUiUrl') || 'http://127.0.0.1:8233' },
+    recipes: recipes.map((r) => ({
+      name: r.name,
+      upstream: upstream(r.name),
+      health: { url: `http://127.0.0.1:${r.port ?? 18081}/`, intervalSeconds: 1, deadlineSeconds: 8, requestTimeoutSeconds: 2 },
+      ...r.extra,
+    })),
+    timeouts: { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 },
+    ...extra,
+  };
+  const configFile = path.join(dir, 'coopci.yaml');
+  await writeFile(configFile, YAML.stringify(config));
+  await mkdir(config.abra.dir, { recursive: true });
+  process.env.ABRA_LEDGER = ledger;
+  return {
+    dir,
+    configFile,
+    loaded: await loadConfig(configFile),
+    taskQueue,
+    ledger,
+    stateDir: config.stateDir,
+    abraDir: config.abra.dir,
+    upstream,
+    async abraCalls() {
+      const text = await readFile(ledger, 'utf8');
+      return text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { argv: string[] }).argv);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Client, Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createWorker } from '../../worker/create-worker';
+import { REPO, type Fixture } from './fixture';
+
+// Worker state chatter drowns test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function testClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return new Client({ connection, namespace: 'default' });
+}
+
+/** An in-process worker for a fixture; stop() drains and shuts it down. */
+export async function startWorker(f: Fixture) {
+  const { worker, close } = await createWorker({ loaded: f.loaded, workflowBundlePath: inject('workflowBundlePath') });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await close();
+    },
+  };
+}
+
+/** A worker in its own process (the CLI's), so a test can SIGKILL it like a crash would. */
+export function spawnWorker(f: Fixture): ChildProcess {
+  return spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
+    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/** Runs the CLI as a user would; returns exit code and output. */
+export function cli(f: Fixture, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), ...args, '--config', f.configFile], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

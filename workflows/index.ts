@@ -1,0 +1,2 @@
+export { recipeWorkflow } from './recipe';
+export { sweepLockWorkflow, sweepWorkflow } from './sweep';

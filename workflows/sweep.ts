@@ -1,0 +1,197 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowHandle,
+  condition,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from './activity-types';
+import { causeMessage } from './errors';
+import { recipeWorkflow } from './recipe';
+import { SA } from './search-attributes';
+import {
+  abortSignal,
+  progressSignal,
+  releaseSignal,
+  retrySignal,
+  skipSignal,
+  SWEEP_LOCK_ID,
+  sweepStatusQuery,
+} from './signals';
+import type { RecipeResult, RecipeSpec, RecipeStatus, SweepInput, SweepResult, SweepStatus } from './types';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '2s' },
+});
+
+/**
+ * The weekly sweep: one at a time (a lock child with a fixed id), the config
+ * snapshot loaded once, each enrolled recipe as a child workflow, in lanes
+ * (one by default: a node runs one cold deploy at a time), then the retries
+ * operators asked for, then a report.
+ */
+export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult> {
+  const sweepId = workflowInfo().workflowId;
+  const status: SweepStatus = { sweepId, state: 'starting', recipes: [] };
+  const byName = new Map<string, RecipeStatus>();
+  const results = new Map<string, RecipeResult>();
+  const running = new Map<string, ChildWorkflowHandle<typeof recipeWorkflow>>();
+  const skipRequested = new Set<string>();
+  const retryQueue: string[] = [];
+
+  setHandler(sweepStatusQuery, () => status);
+  setHandler(progressSignal, (p) => {
+    const s = byName.get(p.recipe);
+    if (s && !s.label) Object.assign(s, { phase: p.phase, ...(p.version !== undefined ? { version: p.version } : {}) });
+    showProgress();
+  });
+  setHandler(abortSignal, (reason) => {
+    if (status.state === 'done') return;
+    status.state = 'aborting';
+    status.abortReason = reason || 'aborted by operator';
+    for (const [, child] of running) void signalChild(child.workflowId, status.abortReason);
+  });
+  setHandler(skipSignal, (recipe) => {
+    skipRequested.add(recipe);
+    const child = running.get(recipe);
+    if (child) void signalChild(child.workflowId, 'skipped by operator');
+  });
+  setHandler(retrySignal, (recipe) => {
+    if (!retryQueue.includes(recipe)) retryQueue.push(recipe);
+  });
+
+  upsertSearchAttributes([
+    { key: SA.kind, value: 'sweep' },
+    { key: SA.sweepId, value: sweepId },
+  ]);
+  const lock = await acquireLock();
+
+  const snapshot = await acts.loadConfigSnapshot.executeWithOptions({ summary: 'load config snapshot' }, [{ recipes: input.recipes }]);
+  upsertMemo({ configDigest: snapshot.digest, recipes: snapshot.recipes.map((r) => r.name).join(', ') });
+  status.configDigest = snapshot.digest;
+  for (const r of snapshot.recipes) {
+    const s: RecipeStatus = { recipe: r.name, phase: 'pending', attempt: 0 };
+    byName.set(r.name, s);
+    status.recipes.push(s);
+  }
+  status.state = 'running';
+  showProgress();
+
+  const queue = [...snapshot.recipes];
+  const lane = async () => {
+    for (let r = queue.shift(); r; r = queue.shift()) await runRecipe(r);
+  };
+  await Promise.all(Array.from({ length: Math.min(snapshot.lanes, queue.length) }, lane));
+
+  // Retries asked for during the pass (and while retrying) run once each, after it.
+  if (!aborting()) status.state = 'retrying';
+  for (let name = retryQueue.shift(); name && !aborting(); name = retryQueue.shift()) {
+    const spec = snapshot.recipes.find((r) => r.name === name);
+    const prior = results.get(name);
+    if (spec && prior && (prior.label === 'FAILED' || prior.label === 'GREEN_BUT_PROMOTE_FAILED')) await runRecipe(spec);
+  }
+
+  status.state = 'done';
+  const result: SweepResult = {
+    sweepId,
+    aborted: status.abortReason !== undefined,
+    ...(status.abortReason ? { abortReason: status.abortReason } : {}),
+    configDigest: snapshot.digest,
+    results: snapshot.recipes.map((r) => results.get(r.name)!),
+  };
+  result.reportFile = await acts.writeSweepReport.executeWithOptions({ summary: 'write sweep report' }, [{ env: snapshot.env, result }]);
+  showProgress();
+  await lock.signal(releaseSignal);
+  await lock.result();
+  return result;
+
+  async function runRecipe(r: RecipeSpec): Promise<void> {
+    const s = byName.get(r.name)!;
+    s.attempt += 1;
+    delete s.label;
+    if (aborting() || skipRequested.has(r.name)) {
+      finish(r.name, skipped(r.name, aborting() ? `aborted: ${status.abortReason}` : 'skipped by operator'));
+      return;
+    }
+    const workflowId = `${sweepId}/${r.name}${s.attempt > 1 ? `/retry-${s.attempt - 1}` : ''}`;
+    Object.assign(s, { workflowId, phase: 'pending', startedAt: new Date().toISOString() });
+    try {
+      const child = await startChild(recipeWorkflow, {
+        workflowId,
+        args: [{ sweepId, env: snapshot.env, recipe: r, reportTo: sweepId }],
+        staticSummary: `${r.name} (sweep ${sweepId}${s.attempt > 1 ? `, retry ${s.attempt - 1}` : ''})`,
+        typedSearchAttributes: [
+          { key: SA.kind, value: 'recipe' },
+          { key: SA.sweepId, value: sweepId },
+          { key: SA.recipe, value: r.name },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      });
+      running.set(r.name, child);
+      const res = await child.result();
+      finish(r.name, skipRequested.has(r.name) ? { ...res, label: 'SKIPPED', reason: 'skipped by operator' } : res);
+    } catch (e) {
+      finish(r.name, { ...skipped(r.name, ''), label: 'FAILED', reason: `recipe workflow failed: ${causeMessage(e)}`, workflowId });
+    } finally {
+      running.delete(r.name);
+    }
+  }
+
+  function aborting(): boolean {
+    return status.state === 'aborting';
+  }
+
+  function finish(name: string, res: RecipeResult) {
+    results.set(name, res);
+    Object.assign(byName.get(name)!, { phase: 'done', label: res.label, reason: res.reason, version: res.version, endedAt: res.endedAt });
+    showProgress();
+  }
+
+  function skipped(name: string, reason: string): RecipeResult {
+    const now = new Date().toISOString();
+    return { recipe: name, label: 'SKIPPED', reason, version: null, canonical: { before: null, after: null }, decision: 'not run', tiers: [], workflowId: '', startedAt: now, endedAt: now };
+  }
+
+  function showProgress() {
+    const done = status.recipes.filter((s) => s.label).length;
+    const active = status.recipes.filter((s) => !s.label && s.phase !== 'pending').map((s) => `${s.recipe}: ${s.phase}`);
+    setCurrentDetails(`**${status.state}** ${done}/${status.recipes.length} recipes done${active.length ? ` — ${active.join(', ')}` : ''}`);
+  }
+
+  async function signalChild(workflowId: string, reason: string) {
+    await getExternalWorkflowHandle(workflowId).signal(abortSignal, reason).catch(() => undefined);
+  }
+
+  /** Only one sweep at a time: a second start fails here, naming the sweep that holds the lock. */
+  async function acquireLock() {
+    try {
+      return await startChild(sweepLockWorkflow, {
+        workflowId: SWEEP_LOCK_ID,
+        staticSummary: `held by ${sweepId}`,
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+      });
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      const holder = await acts.sweepLockHolder();
+      throw ApplicationFailure.nonRetryable(`another sweep is running: ${holder ?? 'unknown'}; wait for it or abort it first`, 'SweepAlreadyRunning', holder);
+    }
+  }
+}
+
+/** Held open by the running sweep; the server terminates it if that sweep dies. */
+export async function sweepLockWorkflow(): Promise<void> {
+  let released = false;
+  setHandler(releaseSignal, () => {
+    released = true;
+  });
+  await condition(() => released);
+}

@@ -1,0 +1,122 @@
+/**
+ * Types shared by workflows, activities and the CLI. Workflow code imports
+ * only this and pure domain modules, which keeps it deterministic.
+ */
+import type { Label } from '../domain/label';
+import type { HealthGate, Recipe } from '../config/schema';
+
+export type { Label };
+
+export interface Timeouts {
+  mirrorSyncSeconds: number;
+  deploySeconds: number;
+  convergeSeconds: number;
+  teardownSeconds: number;
+  backupSeconds: number;
+}
+
+/** Where things live; from the config snapshot, identical for every step of a sweep. */
+export interface RunEnv {
+  stateDir: string;
+  /** The config file's directory: test commands run here. */
+  configDir: string;
+  abra: { bin: string; dir: string };
+  server: string;
+  ciDomain: string;
+  /** Domains of live warm providers: a canonical must never take one. */
+  liveWarmDomains: string[];
+  timeouts: Timeouts;
+}
+
+export type RecipeSpec = Omit<Recipe, 'health'> & { health: HealthGate };
+
+export interface RecipeInput {
+  sweepId: string;
+  env: RunEnv;
+  recipe: RecipeSpec;
+  /** Set when the sweep wants progress signals from this recipe. */
+  reportTo?: string;
+}
+
+export const TIERS = ['install', 'upgrade', 'backup', 'restore', 'custom'] as const;
+export type TierName = (typeof TIERS)[number];
+
+export interface TierResult {
+  tier: TierName;
+  status: 'pass' | 'fail' | 'n/a';
+  reason?: string;
+  durationMs: number;
+  /** Relative to the run directory. */
+  junit?: string;
+}
+
+export type RecipePhase =
+  | 'pending'
+  | 'mirror-sync'
+  | 'deciding'
+  | `tier:${TierName}`
+  | 'teardown'
+  | 'promote'
+  | 'labelling'
+  | 'done';
+
+export interface RecipeResult {
+  recipe: string;
+  label: Label;
+  reason: string;
+  /** The release that was decided on (tested, or the one that made it skip). */
+  version: string | null;
+  canonical: { before: string | null; after: string | null };
+  decision: string;
+  tiers: TierResult[];
+  workflowId: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface RecipeStatus {
+  recipe: string;
+  phase: RecipePhase;
+  workflowId?: string;
+  label?: Label;
+  reason?: string;
+  version?: string | null;
+  startedAt?: string;
+  endedAt?: string;
+  attempt: number;
+}
+
+export interface SweepInput {
+  /** Only these recipes (must be enrolled); all enrolled recipes when absent. */
+  recipes?: string[];
+}
+
+export interface SweepStatus {
+  sweepId: string;
+  state: 'starting' | 'running' | 'retrying' | 'aborting' | 'done';
+  abortReason?: string;
+  configDigest?: string;
+  recipes: RecipeStatus[];
+}
+
+export interface SweepResult {
+  sweepId: string;
+  aborted: boolean;
+  abortReason?: string;
+  configDigest: string;
+  results: RecipeResult[];
+  reportFile?: string;
+}
+
+export interface ConfigSnapshot {
+  digest: string;
+  env: RunEnv;
+  recipes: RecipeSpec[];
+  lanes: number;
+}
+
+export interface ProgressSignal {
+  recipe: string;
+  phase: RecipePhase;
+  version?: string | null;
+}
