@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { HealthGate } from '../config/schema';
 import { stackName } from '../domain/stack-name';
@@ -77,26 +77,52 @@ export class Apps {
   }
 
   /**
-   * Removes an app completely (stack, env file, secrets, volumes, configs),
-   * whatever state a crash left it in, and proves nothing is left.
+   * Removes an app completely (stack, env file, secrets, volumes, networks,
+   * configs), whatever state a crash or a killed deploy left it in, and
+   * proves nothing is left. abra goes first; what it leaves (or cannot
+   * reach) is removed through the Docker API until gone or out of time.
    */
   async destroy(domain: string): Promise<void> {
     const t = this.env.timeouts.teardownSeconds * 1000;
     const stack = stackName(domain);
-    if (await this.isDeployed(domain)) await this.abra.undeploy(domain, t);
-    if (await this.envFileExists(domain)) await this.abra.remove(domain, t);
-    // Objects abra no longer knows about (env file gone after a crash) are removed directly.
-    const left = await stackLeftovers(this.docker, stack);
-    for (const v of left.volumes) await this.docker.getVolume(v).remove({ force: true });
-    for (const s of left.secrets) await this.docker.getSecret(s).remove();
-    for (const c of left.configs) await this.docker.getConfig(c).remove();
-    const after = await stackLeftovers(this.docker, stack);
-    const remaining = Object.entries(after).filter(([, v]) => v.length > 0);
-    if (remaining.length > 0) {
-      throw new Error(`teardown of ${domain} left ${remaining.map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}`);
+    const abraErrors: string[] = [];
+    const attempt = async (what: string, f: () => Promise<unknown>) => {
+      try {
+        await f();
+      } catch (e) {
+        abraErrors.push(`${what}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    };
+    if (await this.isDeployed(domain)) await attempt('undeploy', () => this.abra.undeploy(domain, t));
+    if (await this.envFileExists(domain)) {
+      await attempt('remove', () => this.abra.remove(domain, t));
+      await rm(paths.abraEnvFile(this.env.abra.dir, this.env.server, domain), { force: true });
+    }
+    const deadline = Date.now() + t;
+    for (;;) {
+      checkCancelled();
+      const left = await stackLeftovers(this.docker, stack);
+      const remaining = Object.entries(left).filter(([, v]) => v.length > 0);
+      if (remaining.length === 0) return;
+      if (Date.now() > deadline) {
+        const what = remaining.map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+        throw new Error(`teardown of ${domain} left ${what}${abraErrors.length ? ` (abra: ${abraErrors.join('; ')})` : ''}`);
+      }
+      heartbeat({ teardown: domain, remaining: summarize(remaining) });
+      // Order matters: services hold networks, secrets and volumes. Failures (still in use) are retried.
+      const d = this.docker;
+      const tryAll = (names: string[], f: (n: string) => Promise<unknown>) => Promise.all(names.map((n) => f(n).catch(() => undefined)));
+      await tryAll(left.services, (n) => d.getService(n).remove());
+      await tryAll(left.networks, (n) => d.getNetwork(n).remove());
+      await tryAll(left.secrets, (n) => d.getSecret(n).remove());
+      await tryAll(left.configs, (n) => d.getConfig(n).remove());
+      await tryAll(left.volumes, (n) => d.getVolume(n).remove({ force: true }));
+      await sleep(1000);
     }
   }
 }
+
+const summarize = (entries: [string, string[]][]) => entries.map(([k, v]) => `${k}=${v.length}`).join(' ');
 
 export function heartbeat(details?: unknown): void {
   try {

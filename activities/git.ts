@@ -7,7 +7,7 @@ import { runCommand } from './run-command';
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
 
 function git(args: string[], timeoutMs: number, cwd?: string) {
-  return runCommand('git', args, { env: GIT_ENV, cwd, timeoutMs, label: `git ${args.find((a) => !a.startsWith('-')) ?? ''}` });
+  return runCommand('git', args, { env: GIT_ENV, cwd, timeoutMs, label: `git ${args[0] === '-C' ? args[2] : args[0]}` });
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);

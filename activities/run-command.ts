@@ -51,12 +51,19 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
             ? `exited ${r.exitCode}`
             : (r.originalMessage ?? r.shortMessage);
       const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`);
-      throw new CommandError(`${what}: ${why}${out ? `\n${out}` : ''}`, r.exitCode, Boolean(r.timedOut));
+      const headline = keyLine(out);
+      throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, Boolean(r.timedOut));
     }
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   } finally {
     if (beat) clearInterval(beat);
   }
+}
+
+/** The line that says what went wrong (git's "fatal:", abra's "FATA"), else the last one. */
+function keyLine(out: string): string {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => /^(fatal|error|FATA|ERRO)\b/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
 }
 
 function activityContext(): Context | undefined {

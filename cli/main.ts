@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import { connectClient, UnreachableError } from '../client/connect';
-import { applySweepSchedule, SWEEP_SCHEDULE_ID } from '../client/schedule';
+import { applySweepSchedule, calendarText, SWEEP_SCHEDULE_ID } from '../client/schedule';
 import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
 import { runWorker } from '../worker/main';
 import { sweepStatusQuery } from '../workflows/signals';
@@ -151,7 +151,7 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
       const d = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
       const view = {
         scheduleId: d.scheduleId,
-        calendars: d.spec.calendars,
+        when: (d.spec.calendars ?? []).map(calendarText),
         timezone: d.spec.timezone ?? 'UTC',
         overlap: d.policies.overlap,
         catchupWindowSeconds: d.policies.catchupWindow / 1000,

@@ -34,7 +34,7 @@ export function sweepScheduleOptions(config: Config): ScheduleOptions {
 function essence(d: Pick<ScheduleDescription, 'spec' | 'action' | 'policies' | 'state'>) {
   const a = d.action as { workflowType?: string | ((...a: never[]) => unknown); workflowId?: string; taskQueue?: string };
   return JSON.stringify({
-    calendars: (d.spec.calendars ?? []).map((c) => [c.dayOfWeek, c.hour, c.minute]),
+    calendars: (d.spec.calendars ?? []).map(calendarText),
     timezone: d.spec.timezone ?? 'UTC',
     workflowType: typeof a.workflowType === 'function' ? a.workflowType.name : a.workflowType,
     workflowId: a.workflowId,
@@ -43,6 +43,19 @@ function essence(d: Pick<ScheduleDescription, 'spec' | 'action' | 'policies' | '
     catchupWindowMs: toMs(d.policies?.catchupWindow),
     paused: d.state?.paused ?? false,
   });
+}
+
+/** A calendar entry as operators read it, e.g. "SUNDAY 3:0" ("*" for every value). */
+export function calendarText(c: { dayOfWeek?: unknown; hour?: unknown; minute?: unknown }): string {
+  return `${rangeText(c.dayOfWeek, 'SUNDAY-SATURDAY')} ${rangeText(c.hour, '0-23')}:${rangeText(c.minute, '0-59')}`;
+}
+
+/** A calendar field as text, whether given as a value or described back by the server as ranges. */
+function rangeText(v: unknown, all: string): string {
+  if (v === undefined || v === '*') return '*';
+  if (!Array.isArray(v)) return String(v);
+  const text = (v as { start: unknown; end?: unknown }[]).map((r) => (r.end === undefined || r.end === r.start ? String(r.start) : `${r.start}-${r.end}`)).join(',');
+  return text === all ? '*' : text;
 }
 
 function toMs(v: unknown): number {

@@ -43,6 +43,8 @@ export interface DevServerOptions {
   /** Persist to this SQLite file (survives restarts); in memory when absent. */
   dbFile?: string;
   logFile?: string;
+  /** Keep running after this process exits (the quick start's long-lived server). */
+  detached?: boolean;
 }
 
 export async function startDevServer(o: DevServerOptions = {}): Promise<DevServer> {
@@ -53,7 +55,8 @@ export async function startDevServer(o: DevServerOptions = {}): Promise<DevServe
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   const out = o.logFile ? openSync(o.logFile, 'a') : 'ignore';
-  const child = spawn(temporalBin(), args, { stdio: ['ignore', out, out], detached: false });
+  const child = spawn(temporalBin(), args, { stdio: ['ignore', out, out], detached: Boolean(o.detached) });
+  if (o.detached) child.unref();
   const address = `127.0.0.1:${port}`;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await waitReachable(address, exited);
@@ -87,4 +90,11 @@ async function waitReachable(address: string, exited: Promise<number | null>): P
     }
   }
   throw new Error(`Temporal dev server at ${address} did not come up within 60s`);
+}
+
+// `tsx scripts/dev-server.ts PORT UI_PORT DB_FILE LOG_FILE`: start a long-lived local server, print its pid.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [port, uiPort, dbFile, logFile] = process.argv.slice(2);
+  const s = await startDevServer({ port: Number(port), uiPort: Number(uiPort), dbFile, logFile, detached: true });
+  console.log(s.process.pid);
 }

@@ -80,6 +80,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   let before: string | null = null;
   let decision = 'not decided';
   let promoteError: string | null = null;
+  let teardownError: string | null = null;
 
   const outcome: RunOutcome = await work
     .run(async (): Promise<RunOutcome> => {
@@ -105,7 +106,9 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       const tested = d.version;
 
       const cold = await coldRun(tested, tags);
-      if ('red' in cold) return { kind: 'red', reason: cold.red };
+      if ('red' in cold) return { kind: 'red', reason: cold.red + (teardownError ? `; teardown failed: ${teardownError}` : '') };
+      // Leftovers would block the next run and void its evidence: a failed teardown is red.
+      if (teardownError) return { kind: 'red', reason: `teardown failed: ${teardownError}` };
 
       const gate = promoteGate({ enrolled: recipe.enrolled, green: true, testedRef: tested, quick: false, refOverride: false });
       if (!gate.allowed) return { kind: 'red', reason: `green but not promotable: ${gate.reasons.join('; ')}` };
@@ -166,9 +169,14 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       }
       return { commit: plan.commit };
     } finally {
-      await CancellationScope.nonCancellable(async () => {
+      teardownError = await CancellationScope.nonCancellable(async () => {
         await setPhase('teardown');
-        await cleanup.teardownColdApp.executeWithOptions({ summary: `teardown cold ${recipe.name}` }, [base]);
+        try {
+          await cleanup.teardownColdApp.executeWithOptions({ summary: `teardown cold ${recipe.name}` }, [base]);
+          return null;
+        } catch (e) {
+          return causeMessage(e);
+        }
       });
     }
   }
