@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { runningSweep } from '../../client/sweep';
 import { createWorker } from '../../worker/create-worker';
 import { REPO, type Fixture } from './fixture';
 
@@ -58,4 +59,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Terminates a sweep a failed test left running (with its lock and recipe
+ * children), so one failure does not cascade into every later test.
+ */
+export async function endRunningSweep(): Promise<void> {
+  const client = await testClient();
+  const holder = await runningSweep(client);
+  if (holder) await client.workflow.getHandle(holder).terminate('left running by a failed test');
 }

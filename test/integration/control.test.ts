@@ -14,10 +14,11 @@ import { stackName } from '../../domain/stack-name';
 import { sweepStatusQuery } from '../../workflows/signals';
 import type { SweepResult } from '../../workflows/types';
 import { makeFixture } from '../helpers/fixture';
-import { cli, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { cli, endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
+  await endRunningSweep();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
@@ -59,7 +60,7 @@ describe('crash resume', () => {
     expect(onWarmAlpha).toEqual(['new', 'deploy', 'undeploy']);
     expect(await readFile(recordFile, 'utf8')).toBe(recordBefore);
     expect(await stackLeftovers(docker(), stackName('cold-beta.ci.test.local'))).toEqual(nothingLeft);
-  });
+  }, 400_000);
 });
 
 describe('wedge and overlap', () => {
@@ -88,7 +89,7 @@ describe('wedge and overlap', () => {
     expect(labels(result)).toEqual({ wedge: 'FAILED', hello: 'PROMOTED' });
     expect(result.results[0]!.reason).toMatch(/^install: abra app deploy cold-wedge\.ci\.test\.local: timed out after 8s/);
     expect(await stackLeftovers(docker(), stackName('cold-wedge.ci.test.local'))).toEqual(nothingLeft);
-  });
+  }, 300_000);
 });
 
 describe('abort', () => {
@@ -111,7 +112,7 @@ describe('abort', () => {
     expect(result.results[1]).toMatchObject({ recipe: 'broken', label: 'SKIPPED', reason: 'aborted: operator test' });
     expect(await stackLeftovers(docker(), stackName('cold-hello.ci.test.local'))).toEqual(nothingLeft);
     await expect(stat(path.join(f.abraDir, 'servers', 'default', 'cold-hello.ci.test.local.env'))).rejects.toThrow(/ENOENT/);
-  });
+  }, 300_000);
 });
 
 describe('schedule', () => {
@@ -141,5 +142,5 @@ describe('schedule', () => {
     expect(started).toMatch(/^sweep-scheduled-/);
     const result = (await client.workflow.getHandle(started).result()) as SweepResult;
     expect(labels(result)).toEqual({ unreleased: 'SKIPPED' });
-  });
+  }, 120_000);
 });

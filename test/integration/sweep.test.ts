@@ -9,7 +9,7 @@ import { docker, stackLeftovers } from '../../activities/swarm';
 import { publishRelease } from '../../scripts/example-recipes';
 import { stackName } from '../../domain/stack-name';
 import { makeFixture, type Fixture } from '../helpers/fixture';
-import { cli, startWorker } from '../helpers/temporal';
+import { cli, endRunningSweep, startWorker } from '../helpers/temporal';
 
 interface CliResult {
   recipe: string;
@@ -47,7 +47,10 @@ describe('weekly sweep', () => {
     ]);
     worker = await startWorker(f);
   });
-  afterAll(() => worker?.stop());
+  afterAll(async () => {
+    await endRunningSweep();
+    await worker?.stop();
+  });
 
   it('labels every kind of recipe from one sweep, then run-twice skips the promoted and retries the red', async () => {
     // Sweep 1: seeds.
@@ -101,5 +104,5 @@ describe('weekly sweep', () => {
     // hello's promote happened exactly once over three sweeps.
     const deploys = (await f.abraCalls()).filter((a) => a[1] === 'deploy' && a[2] === 'warm-hello.ci.test.local');
     expect(deploys).toHaveLength(1);
-  });
+  }, 600_000);
 });

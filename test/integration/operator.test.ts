@@ -1,0 +1,57 @@
+/**
+ * Operator control through the CLI while a sweep runs: status, skip a
+ * recipe that has not started, retry a red one after the pass.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSweep } from '../../client/sweep';
+import { sweepStatusQuery } from '../../workflows/signals';
+import type { SweepResult, SweepStatus } from '../../workflows/types';
+import { makeFixture, type Fixture } from '../helpers/fixture';
+import { cli, endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+
+describe('operator control', () => {
+  let f: Fixture;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  beforeAll(async () => {
+    f = await makeFixture('operator', [
+      { name: 'gone' },
+      { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0', extra: { test: { command: ['sleep', '4'] } } },
+      { name: 'beta', from: 'unreleased', port: 18083 },
+    ]);
+    worker = await startWorker(f);
+  });
+  afterAll(async () => {
+    await endRunningSweep();
+    await worker?.stop();
+  });
+
+  it('shows status, skips a pending recipe and retries a failed one after the pass', async () => {
+    const client = await testClient();
+    const handle = await startSweep(client, f.loaded.config);
+    await waitFor('alpha running', async () => (await handle.query(sweepStatusQuery)).recipes[1]?.phase.startsWith('tier:'), 120_000);
+
+    const status = await cli(f, ['sweep', 'status', '--json']);
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as SweepStatus;
+    expect(s).toMatchObject({ sweepId: handle.workflowId, state: 'running', configDigest: f.loaded.digest });
+    expect(s.recipes.map((r) => [r.recipe, r.label ?? r.phase])).toEqual([
+      ['gone', 'FAILED'],
+      ['alpha', expect.stringMatching(/^tier:/)],
+      ['beta', 'pending'],
+    ]);
+
+    expect((await cli(f, ['sweep', 'skip', 'beta'])).stdout).toBe(`skip beta sent to ${handle.workflowId}\n`);
+    expect((await cli(f, ['sweep', 'retry', 'gone'])).code).toBe(0);
+
+    const result = (await handle.result()) as SweepResult;
+    expect(result.results.map((r) => [r.recipe, r.label, r.reason.split(':')[0]])).toEqual([
+      ['gone', 'FAILED', 'mirror-sync failed'],
+      ['alpha', 'PROMOTED', 'canonical is 1.0.0+1.0'],
+      ['beta', 'SKIPPED', 'skipped by operator'],
+    ]);
+    expect(result.results[0]!.workflowId).toBe(`${handle.workflowId}/gone/retry-1`);
+    const final = await cli(f, ['sweep', 'status', handle.workflowId]);
+    expect(final.stdout).toMatch(new RegExp(`^${handle.workflowId}: done\\n`));
+    expect(final.stdout).toMatch(/alpha +PROMOTED +1\.0\.0\+1\.0/);
+  }, 300_000);
+});
