@@ -1,0 +1,30 @@
+/**
+ * Replays recorded histories of real runs (test/histories, recorded with
+ * scripts/record-histories.ts) against the current workflow code. A change
+ * that would break workflows already running fails here: version it with
+ * patched() instead (see README, "Changing workflows").
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it, inject } from 'vitest';
+import '../test/helpers/temporal';
+
+const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+
+describe('recorded histories replay on the current code', async () => {
+  // file name → the workflow id it was recorded under (replay must use the same id)
+  const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as Record<string, string>;
+  const files = Object.keys(index).sort();
+
+  it('has histories of a sweep and of recipes that were promoted, failed and skipped', () => {
+    expect(files).toEqual(expect.arrayContaining(['sweep.json', 'sweep--hello.json', 'sweep--broken.json', 'sweep--unreleased.json', 'sweep--vanished.json']));
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, index[file]);
+  });
+});
