@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { domainName, recipeName } from '../domain/names';
+import { checkWarmGraph } from '../domain/warm-graph';
 
 /**
  * The configuration file, validated before anything runs. Every error names
@@ -174,6 +175,15 @@ export const Config = z
         }
       }),
     );
+    c.warm.forEach((w, i) => {
+      if (w.health?.servedBy && !warmNames.has(w.health.servedBy)) {
+        ctx.addIssue({ code: 'custom', path: ['warm', i, 'health', 'servedBy'], message: `"${w.health.servedBy}" is not a warm app` });
+      }
+    });
+    for (const p of checkWarmGraph(c.warm.map((w) => ({ name: w.name, after: w.after.filter((a) => warmNames.has(a)), servedBy: w.health?.servedBy })))) {
+      const field = p.message.startsWith('warm apps form a cycle') ? ['after'] : ['health', 'servedBy'];
+      ctx.addIssue({ code: 'custom', path: ['warm', p.index, ...field], message: p.message });
+    }
     if (c.proxy) {
       if (!warmNames.has(c.proxy.app)) {
         ctx.addIssue({ code: 'custom', path: ['proxy', 'app'], message: `"${c.proxy.app}" is not listed under warm` });

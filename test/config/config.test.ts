@@ -63,6 +63,20 @@ describe('configuration', () => {
     ['bad schedule hour', (c) => (c.schedules = { sweep: { hour: 24 } }), /^schedules\.sweep\.hour: /],
     ['unknown after', (c) => (c.warm = [{ name: 'traefik', recipe: 'traefik', domain: 't.example.org', after: ['nope'] }]), /^warm\.0\.after\.0: "nope" is not a warm app/],
     ['proxy not first', (c) => Object.assign(c, { warm: [{ name: 'dash', recipe: 'd', domain: 'd.example.org' }, { name: 'traefik', recipe: 'traefik', domain: 't.example.org' }], proxy: { app: 'traefik' } }), /^warm\.0: the proxy "traefik" must be the first warm app/],
+    [
+      'a warm cycle',
+      (c) => (c.warm = [{ name: 'traefik', recipe: 'traefik', domain: 't.example.org', after: ['dash'] }, { name: 'dash', recipe: 'd', domain: 'd.example.org', after: ['traefik'] }]),
+      /^warm\.0\.after: warm apps form a cycle: traefik → dash → traefik$/,
+    ],
+    [
+      'a proxy gated on a later app',
+      (c) =>
+        (c.warm = [
+          { name: 'traefik', recipe: 'traefik', domain: 't.example.org', health: { url: 'https://d.example.org/', servedBy: 'dash' } },
+          { name: 'dash', recipe: 'd', domain: 'd.example.org', after: ['traefik'] },
+        ]),
+      /^warm\.0\.health\.servedBy: the health gate of "traefik" is served by "dash", which is not deployed before "traefik"/,
+    ],
     ['proxy not warm', (c) => (c.proxy = { app: 'traefik' }), /^proxy\.app: "traefik" is not listed under warm/],
   ])('rejects %s, naming the field', (_n, mutate, message) => {
     expect(problems(mutate)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
