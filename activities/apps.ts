@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { HealthGate } from '../config/schema';
 import { stackName } from '../domain/stack-name';
@@ -26,6 +26,12 @@ export class Apps {
 
   envFileExists(domain: string): Promise<boolean> {
     return stat(paths.abraEnvFile(this.env.abra.dir, this.env.server, domain)).then(() => true, () => false);
+  }
+
+  /** The version abra's env file says the app is at (TYPE=<recipe>:<version>). */
+  async appVersion(domain: string): Promise<string | null> {
+    const text = await readFile(paths.abraEnvFile(this.env.abra.dir, this.env.server, domain), 'utf8').catch(() => '');
+    return /^TYPE=[^:\n]+:(\S+)$/m.exec(text)?.[1] ?? null;
   }
 
   /** Waits until Swarm reports every service of the app running, heartbeating; throws with the services' state. */

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { createRecipeActivities } from './recipe-activities';
 import { createSweepActivities } from './sweep-activities';
+import { createWarmActivities } from './warm-activities';
 import { docker } from './swarm';
 
 export interface ActivityDeps {
@@ -10,8 +11,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const d = docker();
   return {
-    ...createRecipeActivities(docker()),
+    ...createRecipeActivities(d),
     ...createSweepActivities(deps),
+    ...createWarmActivities({ configFile: deps.configFile, docker: d }),
   };
 }

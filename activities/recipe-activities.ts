@@ -147,8 +147,7 @@ export function createRecipeActivities(docker: Docker) {
       const record = await readJson(paths.canonical(b.env.stateDir, b.recipe.name), CanonicalRecord);
       if (record?.version === b.version) return { domain, done: 'already-recorded' };
       const a = apps(b);
-      const envFile = paths.abraEnvFile(b.env.abra.dir, b.env.server, domain);
-      if ((await a.isDeployed(domain)) && (await appVersion(envFile)) === b.version) {
+      if ((await a.isDeployed(domain)) && (await a.appVersion(domain)) === b.version) {
         await a.waitConverged(domain, ms(b, 'convergeSeconds'));
         await a.waitHealthy(domain, b.recipe.health);
         return { domain, done: 'already-deployed' };
@@ -192,11 +191,6 @@ export function createRecipeActivities(docker: Docker) {
       await writeJsonAtomic(path.join(r.runDir, 'result.json'), r.result);
     },
   };
-}
-
-async function appVersion(envFile: string): Promise<string | null> {
-  const text = await readFile(envFile, 'utf8').catch(() => '');
-  return /^TYPE=[^:\n]+:(\S+)$/m.exec(text)?.[1] ?? null;
 }
 
 /** The recipe's own test command: argv without a shell, JUnit parsed when it writes one. Returns a note or throws. */

@@ -7,6 +7,8 @@ export const paths = {
   canonical: (stateDir: string, recipe: string) => path.join(stateDir, 'registry', assertRecipeName(recipe), 'canonical.json'),
   runDir: (stateDir: string, sweepId: string, recipe?: string) =>
     path.join(stateDir, 'runs', safeSegment(sweepId), ...(recipe ? [assertRecipeName(recipe)] : [])),
+  lastGood: (stateDir: string, app: string) => path.join(stateDir, 'warm', assertRecipeName(app), 'last-good.json'),
+  alert: (stateDir: string, key: string) => path.join(stateDir, 'alerts', `${safeSegment(key)}.json`),
   abraRecipe: (abraDir: string, recipe: string) => path.join(abraDir, 'recipes', assertRecipeName(recipe)),
   abraEnvFile: (abraDir: string, server: string, domain: string) => path.join(abraDir, 'servers', server, `${domain}.env`),
 };

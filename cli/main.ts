@@ -1,5 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { listAlerts } from '../activities/warm-activities';
+import { startConverge, startWarmDeploy } from '../client/warm';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import { connectClient, UnreachableError } from '../client/connect';
@@ -7,7 +11,7 @@ import { applySweepSchedule, calendarText, SWEEP_SCHEDULE_ID } from '../client/s
 import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
 import { runWorker } from '../worker/main';
 import { sweepStatusQuery } from '../workflows/signals';
-import type { SweepResult, SweepStatus } from '../workflows/types';
+import type { ConvergeResult, SweepResult, SweepStatus, WarmDeployResult } from '../workflows/types';
 import { formatStatus, printResults } from './output';
 
 const HELP: Record<string, string> = {
@@ -26,6 +30,10 @@ commands:
   schedule apply               create or update the weekly schedule
   schedule show                print the schedule
   schedule trigger             start a scheduled sweep now
+  proxy deploy                 health-gated deploy of the latest proxy release
+  warm converge                bring every warm app up in order, each gated
+  alerts list                  alerts raised by gated deploys
+  alerts clear [FILE…|--all]   remove alerts once handled
 
 global options:
   --config FILE   configuration (default: $COOPCI_CONFIG, else ./coopci.yaml)
@@ -45,6 +53,18 @@ not run. Refused, naming the running sweep, when one is already running.`,
   'sweep retry': 'usage: coopci sweep retry RECIPE [--id ID]\n\nRe-runs RECIPE once after the pass if it ended FAILED or GREEN_BUT_PROMOTE_FAILED.',
   'schedule apply': `usage: coopci schedule apply\n\nCreates the schedule "${SWEEP_SCHEDULE_ID}" or updates it to match the config (idempotent).`,
   'schedule show': 'usage: coopci schedule show [--json]',
+  'proxy deploy': `usage: coopci proxy deploy [--wait] [--json]
+
+Deploys the latest release of the proxy, gates it on the signal it serves
+itself, then records last-good or rolls back and writes an alert. With
+--json --wait prints {"workflowId","outcome","version","lastGood","alert"}.`,
+  'warm converge': `usage: coopci warm converge [--wait] [--json]
+
+Deploys the warm apps in dependency order (proxy first), each through its
+health gate with rollback; an app that does not come up skips the apps after
+it, not independent ones.`,
+  'alerts list': 'usage: coopci alerts list [--json]',
+  'alerts clear': 'usage: coopci alerts clear (FILE… | --all)\n\nRemoves handled alerts (see "coopci alerts list").',
   'schedule trigger': 'usage: coopci schedule trigger\n\nStarts the scheduled action now (overlap policy still applies).',
 };
 
@@ -55,6 +75,7 @@ const OPTIONS = {
   recipes: { type: 'string' },
   reason: { type: 'string' },
   id: { type: 'string' },
+  all: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -166,6 +187,52 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
       const { client } = await session(o);
       await client.schedule.getHandle(SWEEP_SCHEDULE_ID).trigger();
       console.log(`triggered ${SWEEP_SCHEDULE_ID}`);
+      return 0;
+    }
+    case 'proxy deploy': {
+      const { loaded, client } = await session(o);
+      const handle = await startWarmDeploy(client, loaded.config);
+      const link = uiLink(loaded.config, handle.workflowId);
+      if (!o.wait) {
+        console.log(json ? JSON.stringify({ workflowId: handle.workflowId, ui: link }) : handle.workflowId);
+        return 0;
+      }
+      if (!json) console.error(`deploy ${handle.workflowId} started — ${link}`);
+      const r = (await handle.result()) as WarmDeployResult;
+      if (json) console.log(JSON.stringify({ workflowId: r.workflowId, outcome: r.outcome, version: r.version, lastGood: r.lastGood, alert: r.alert, reason: r.reason }, null, 2));
+      else console.log(`${r.outcome}: ${r.app} ${r.version} (last good: ${r.lastGood ?? 'none'})\n${r.reason}${r.alert ? `\nalert: ${r.alert}` : ''}`);
+      return 0;
+    }
+    case 'warm converge': {
+      const { loaded, client } = await session(o);
+      const handle = await startConverge(client, loaded.config);
+      if (!o.wait) {
+        console.log(json ? JSON.stringify({ workflowId: handle.workflowId }) : handle.workflowId);
+        return 0;
+      }
+      const r = (await handle.result()) as ConvergeResult;
+      if (json) console.log(JSON.stringify(r, null, 2));
+      else for (const a of r.apps) console.log(`${a.app.padEnd(16)} ${a.outcome.padEnd(12)} ${a.version ?? '—'}  ${a.reason}`);
+      return 0;
+    }
+    case 'alerts list': {
+      const { config } = await loadConfig(configPath(o));
+      const alerts = await listAlerts(config.stateDir);
+      if (json) console.log(JSON.stringify(alerts, null, 2));
+      else if (alerts.length === 0) console.log('no alerts');
+      else for (const a of alerts) console.log(a.alert ? `${a.alert.ts}  ${a.alert.app}  ${a.alert.reason}  ${a.alert.version}  — ${a.alert.state}\n  ${a.file}` : `unreadable alert ${a.file}: ${a.error}`);
+      return 0;
+    }
+    case 'alerts clear': {
+      const { config } = await loadConfig(configPath(o));
+      const known = (await listAlerts(config.stateDir)).map((a) => a.file);
+      const targets = o.all ? known : args.map((f) => path.resolve(f));
+      if (targets.length === 0) throw new UsageError('name the alert files to clear, or pass --all');
+      for (const f of targets) {
+        if (!known.includes(f)) throw new Error(`${f} is not an alert of this configuration (see "coopci alerts list")`);
+        await rm(f);
+      }
+      console.log(`cleared ${targets.length} alert(s)`);
       return 0;
     }
     default:

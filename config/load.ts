@@ -57,5 +57,10 @@ function resolvePaths(c: Config, base: string): Config {
       upstream: isPath(r.upstream) ? abs(r.upstream) : r.upstream,
       health: { ...r.health, caFile: r.health.caFile && abs(r.health.caFile) },
     })),
+    warm: c.warm.map((w) => ({
+      ...w,
+      upstream: isPath(w.upstream) ? abs(w.upstream) : w.upstream,
+      health: { ...w.health, caFile: w.health.caFile && abs(w.health.caFile) },
+    })),
   };
 }

@@ -78,30 +78,20 @@ export const WarmApp = z
   .object({
     name: appName,
     recipe: recipeName,
+    /** Upstream git repository of the app's recipe; its newest release tag is what gets deployed. */
+    upstream: z.string().min(1),
     domain: domainName,
     /** Apps that must be up (and gated) before this one deploys. */
     after: z.array(appName).default([]),
+    /** The app's own health gate; the proxy's must be a signal it serves itself (Traefik: /api/version). */
     health: HealthGate.extend({
-      /** Which warm app answers this gate's URL; it must come strictly before this app. */
+      deadlineSeconds: seconds(900),
+      /** Which warm app answers this gate's URL; it must be this app or come strictly before it. */
       servedBy: appName.optional(),
-    }).optional(),
+    }),
   })
   .strict();
-
-const ProxyGate = z
-  .object({
-    app: appName,
-    /** Loopback by default: the proxy's own signal, never a route to a later app. */
-    connectAddress: z.string().default('127.0.0.1'),
-    port: z.number().int().min(1).max(65535).default(443),
-    path: z.string().startsWith('/').default('/api/version'),
-    intervalSeconds: seconds(5),
-    deadlineSeconds: seconds(900),
-    consecutive: z.number().int().min(1).max(100).default(3),
-    allowedStatus: z.array(httpStatus).min(1).default([200]),
-    caFile: z.string().optional(),
-  })
-  .strict();
+export type WarmApp = z.infer<typeof WarmApp>;
 
 const Schedule = z
   .object({
@@ -153,7 +143,8 @@ export const Config = z
       .strict()
       .default({ lanes: 1, order: 'config' }),
     warm: z.array(WarmApp).default([]),
-    proxy: ProxyGate.optional(),
+    /** Which warm app is the reverse proxy (deployed first, by `coopci proxy deploy` and its schedule). */
+    proxy: z.object({ app: appName }).strict().optional(),
     timeouts: Timeouts.default(Timeouts.parse({})),
     schedules: z
       .object({ sweep: Schedule.default(Schedule.parse({})), proxy: Schedule.optional() })

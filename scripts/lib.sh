@@ -7,6 +7,7 @@ COOPCI_CACHE="${COOPCI_CACHE:-$HOME/.cache/coopci}"
 TEMPORAL_CLI_VERSION="v1.5.1"
 TEMPORAL_BIN="$COOPCI_CACHE/temporal-$TEMPORAL_CLI_VERSION/temporal"
 TOOL_IMAGE="coopci/busybox:1"
+PROXY_IMAGE="coopci/proxy:1"
 export COOPCI_CACHE TEMPORAL_BIN
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -55,6 +55,37 @@ ensure_images() {
   rm -rf "$rootfs"
 }
 
+# The example proxy recipe's image: a small static Go HTTPS server standing in
+# for Traefik (images/proxy), with certificates from a throw-away local CA.
+# Rebuilt when its source changes; the CA is copied to .coopci/ for configs.
+ensure_proxy_image() {
+  local tls="$COOPCI_CACHE/proxy-tls" src
+  if [ ! -f "$tls/proxy.pem" ]; then
+    log "making a local CA and certificates for the example proxy"
+    mkdir -p "$tls"
+    local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${ec[@]}" -days 3650 -subj /CN=coopci-local-ca -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" 2>/dev/null
+    for name in proxy wrong; do
+      local san="DNS:traefik.ci.local.test,DNS:traefik.ci.test.local"
+      [ "$name" = wrong ] && san="DNS:wrong.invalid"
+      openssl req "${ec[@]}" -subj "/CN=$name" -keyout "$tls/$name-key.pem" -out "$tls/$name.csr" 2>/dev/null
+      printf 'subjectAltName=%s\n' "$san" >"$tls/$name.ext"
+      openssl x509 -req -in "$tls/$name.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" -CAcreateserial -days 3650 -extfile "$tls/$name.ext" -out "$tls/$name.pem" 2>/dev/null
+    done
+  fi
+  mkdir -p "$ROOT/.coopci" && cp "$tls/ca.pem" "$ROOT/.coopci/proxy-ca.pem"
+  # The image carries the certificates, so it is rebuilt when they or the source change.
+  src="$(cat "$ROOT/images/proxy/main.go" "$tls/ca.pem" | sha256sum | cut -c1-16)"
+  if [ "$(docker image inspect --format '{{index .Config.Labels "coopci.source"}}' "$PROXY_IMAGE" 2>/dev/null)" = "$src" ]; then return; fi
+  log "building $PROXY_IMAGE"
+  local rootfs; rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs/certs"
+  (cd "$ROOT/images/proxy" && CGO_ENABLED=0 go build -trimpath -o "$rootfs/proxy" .) || die "building images/proxy failed"
+  cp "$tls"/proxy.pem "$tls"/proxy-key.pem "$tls"/wrong.pem "$tls"/wrong-key.pem "$rootfs/certs/"
+  tar -C "$rootfs" -c . | docker import --change 'ENTRYPOINT ["/proxy"]' --change "LABEL coopci.source=$src" - "$PROXY_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
 # The real abra, if this machine can have it. Where the Go module proxy
 # refuses the coopcloud.tech host, the local stand-in (tools/abra-local) is
 # used and this says why, once per run.
@@ -76,6 +107,7 @@ main() {
   ensure_temporal
   ensure_docker
   ensure_images
+  ensure_proxy_image
   ensure_abra
   log "ready: temporal $("$TEMPORAL_BIN" --version | awk '{print $3}'), docker $(docker version --format '{{.Server.Version}}'), swarm active"
 }

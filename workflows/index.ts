@@ -1,2 +1,4 @@
 export { recipeWorkflow } from './recipe';
 export { sweepLockWorkflow, sweepWorkflow } from './sweep';
+export { warmDeployWorkflow } from './warm';
+export { convergeWorkflow } from './converge';

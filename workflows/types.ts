@@ -120,3 +120,30 @@ export interface ProgressSignal {
   phase: RecipePhase;
   version?: string | null;
 }
+
+export type WarmPhase = 'loading' | 'deploying' | 'gating' | 'rolling-back' | 'done';
+
+export interface WarmDeployResult {
+  workflowId: string;
+  app: string;
+  outcome: 'HEALTHY' | 'ROLLED_BACK' | 'FAILED';
+  /** The release that was deployed and gated. */
+  version: string;
+  lastGood: string | null;
+  /** Path of the alert written, if any. */
+  alert: string | null;
+  reason: string;
+}
+
+export interface WarmAppOutcome {
+  app: string;
+  outcome: WarmDeployResult['outcome'] | 'SKIPPED';
+  version: string | null;
+  reason: string;
+}
+
+export interface ConvergeResult {
+  workflowId: string;
+  /** In config order; SKIPPED apps did not run because an app they come after did not come up. */
+  apps: WarmAppOutcome[];
+}

@@ -15,6 +15,15 @@ const base = () => ({
   recipes: [{ name: 'gitea', upstream: 'https://git.example.org/recipes/gitea.git', health: { url: 'https://{domain}/' } }],
 });
 
+const w = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  recipe: name,
+  upstream: `https://git.example.org/${name}.git`,
+  domain: `${name}.example.org`,
+  health: { url: `https://${name}.example.org/api/version` },
+  ...extra,
+});
+
 function problems(mutate: (c: ReturnType<typeof base> & Record<string, unknown>) => void): string[] {
   const c = base() as ReturnType<typeof base> & Record<string, unknown>;
   mutate(c);
@@ -61,19 +70,19 @@ describe('configuration', () => {
     ['unknown key', (c) => (c.timeout = {}), /^\(top level\): Unrecognized key/],
     ['too many lanes', (c) => (c.sweep = { lanes: 99 }), /^sweep\.lanes: /],
     ['bad schedule hour', (c) => (c.schedules = { sweep: { hour: 24 } }), /^schedules\.sweep\.hour: /],
-    ['unknown after', (c) => (c.warm = [{ name: 'traefik', recipe: 'traefik', domain: 't.example.org', after: ['nope'] }]), /^warm\.0\.after\.0: "nope" is not a warm app/],
-    ['proxy not first', (c) => Object.assign(c, { warm: [{ name: 'dash', recipe: 'd', domain: 'd.example.org' }, { name: 'traefik', recipe: 'traefik', domain: 't.example.org' }], proxy: { app: 'traefik' } }), /^warm\.0: the proxy "traefik" must be the first warm app/],
+    ['unknown after', (c) => (c.warm = [w('traefik', { after: ['nope'] })]), /^warm\.0\.after\.0: "nope" is not a warm app/],
+    ['proxy not first', (c) => Object.assign(c, { warm: [w('dash'), w('traefik')], proxy: { app: 'traefik' } }), /^warm\.0: the proxy "traefik" must be the first warm app/],
     [
       'a warm cycle',
-      (c) => (c.warm = [{ name: 'traefik', recipe: 'traefik', domain: 't.example.org', after: ['dash'] }, { name: 'dash', recipe: 'd', domain: 'd.example.org', after: ['traefik'] }]),
+      (c) => (c.warm = [w('traefik', { after: ['dash'] }), w('dash', { after: ['traefik'] })]),
       /^warm\.0\.after: warm apps form a cycle: traefik → dash → traefik$/,
     ],
     [
       'a proxy gated on a later app',
       (c) =>
         (c.warm = [
-          { name: 'traefik', recipe: 'traefik', domain: 't.example.org', health: { url: 'https://d.example.org/', servedBy: 'dash' } },
-          { name: 'dash', recipe: 'd', domain: 'd.example.org', after: ['traefik'] },
+          w('traefik', { health: { url: 'https://dash.example.org/', servedBy: 'dash' } }),
+          w('dash', { after: ['traefik'] }),
         ]),
       /^warm\.0\.health\.servedBy: the health gate of "traefik" is served by "dash", which is not deployed before "traefik"/,
     ],

@@ -8,7 +8,7 @@ import { Apps } from '../../activities/apps';
 import { probeOnce } from '../../activities/health';
 import { docker, stackLeftovers, stackServices } from '../../activities/swarm';
 import { checkoutForAbra, syncMirror } from '../../activities/git';
-import { snapshotOf } from '../../activities/sweep-activities';
+import { snapshotOf } from '../../activities/config-snapshot';
 import { stackName } from '../../domain/stack-name';
 import { SA } from '../../workflows/search-attributes';
 import type { RecipeResult } from '../../workflows/types';

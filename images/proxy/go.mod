@@ -1,0 +1,3 @@
+module coopci.local/proxy
+
+go 1.22

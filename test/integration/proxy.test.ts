@@ -1,0 +1,176 @@
+/**
+ * The health-gated proxy deploy on real Temporal, a real Swarm and a real
+ * HTTPS proxy (images/proxy) with one release per way a proxy breaks.
+ */
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Apps } from '../../activities/apps';
+import { listAlerts } from '../../activities/warm-activities';
+import { docker } from '../../activities/swarm';
+import { snapshotOf } from '../../activities/config-snapshot';
+import { startWarmDeploy } from '../../client/warm';
+import { publishRelease } from '../../scripts/example-recipes';
+import { warmStatusQuery } from '../../workflows/signals';
+import type { WarmDeployResult } from '../../workflows/types';
+import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
+import { cli, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
+
+const CA = path.join(REPO, '.coopci/proxy-ca.pem');
+const DOMAIN = 'traefik.ci.test.local';
+
+/** What the proxy on loopback says it is, over verified TLS. */
+function servedVersion(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port: 18443, path: '/api/version', servername: DOMAIN, headers: { Host: DOMAIN }, ca: readFileSync(CA), timeout: 3000 }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve((JSON.parse(body) as { Version: string }).Version));
+      })
+      .on('error', reject);
+  });
+}
+
+async function proxyFixture(name: string): Promise<Fixture> {
+  const f = await makeFixture(name, [{ name: 'unused' }], {
+    warm: [
+      {
+        name: 'traefik',
+        recipe: 'proxy',
+        upstream: path.join(name, 'upstream-proxy'),
+        domain: DOMAIN,
+        health: { url: `https://${DOMAIN}:18443/api/version`, connectAddress: '127.0.0.1', caFile: CA, servedBy: 'traefik', intervalSeconds: 1, deadlineSeconds: 6, consecutive: 2, requestTimeoutSeconds: 2 },
+      },
+    ],
+    proxy: { app: 'traefik' },
+  });
+  return f;
+}
+
+const upstreamOf = (f: Fixture) => f.loaded.config.warm[0]!.upstream;
+
+describe('health-gated proxy deploy', () => {
+  let f: Fixture;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  beforeAll(async () => {
+    f = await proxyFixture('proxy');
+    await buildProxyUpstream(f, '1.0.0+3.0');
+    worker = await startWorker(f);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
+  });
+
+  const deploy = async (): Promise<WarmDeployResult> => {
+    const r = await cli(f, ['proxy', 'deploy', '--wait', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as WarmDeployResult;
+  };
+
+  it('deploys a good latest release from a cold boot (nothing else up) and advances last-good', async () => {
+    expect(await deploy()).toMatchObject({ workflowId: 'deploy-traefik', outcome: 'HEALTHY', version: '1.0.0+3.0', lastGood: '1.0.0+3.0', alert: null });
+    await publishRelease('proxy', upstreamOf(f), '1.1.0+3.1');
+    expect(await deploy()).toMatchObject({ outcome: 'HEALTHY', version: '1.1.0+3.1', lastGood: '1.1.0+3.1', alert: null });
+    expect(await servedVersion()).toBe('1.1.0+3.1');
+    expect(JSON.parse(await readFile(path.join(f.stateDir, 'warm/traefik/last-good.json'), 'utf8'))).toMatchObject({ app: 'traefik', version: '1.1.0+3.1' });
+  }, 180_000);
+
+  it.each([
+    ['1.2.0+3.2', 'refuses connections', /ECONNREFUSED|ECONNRESET/],
+    ['1.3.0+3.3', 'answers 500', /HTTP 500/],
+    ['1.4.0+3.4', 'presents a certificate for another name', /ERR_TLS_CERT_ALTNAME_INVALID|altnames/],
+    ['1.5.0+3.5', 'answers slower than the request timeout', /no answer within 2000 ms/],
+  ])('rolls back a latest release that %s… (%s)', async (version, _how, why) => {
+    await publishRelease('proxy', upstreamOf(f), version);
+    const before = (await listAlerts(f.stateDir)).length;
+    const r = await deploy();
+    expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version, lastGood: '1.1.0+3.1' });
+    expect(r.alert).toMatch(/alerts\/.*-traefik-unhealthy-on-latest\.json$/);
+    const alerts = await listAlerts(f.stateDir);
+    expect(alerts).toHaveLength(before + 1);
+    expect(alerts.find((a) => a.file === r.alert)?.alert).toMatchObject({ app: 'traefik', reason: 'unhealthy-on-latest', version, lastGood: '1.1.0+3.1' });
+    expect((r as WarmDeployResult).reason).toMatch(why);
+    expect(await servedVersion()).toBe('1.1.0+3.1');
+  }, 180_000);
+});
+
+describe('proxy deploy durability', () => {
+  it('resumes after the worker is SIGKILLed during the gate: one deploy of the version, one alert', async () => {
+    const f = await proxyFixture('proxy-crash');
+    await buildProxyUpstream(f, '1.1.0+3.1');
+    const w1 = await startWorker(f);
+    const client = await testClient();
+    const first = await startWarmDeploy(client, f.loaded.config);
+    expect(((await first.result()) as WarmDeployResult).outcome).toBe('HEALTHY');
+    await w1.stop();
+
+    await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
+    const crashing = spawnWorker(f);
+    const handle = await startWarmDeploy(client, f.loaded.config);
+    await waitFor('the gate', async () => (await handle.query(warmStatusQuery)).phase === 'gating', 120_000);
+    crashing.kill('SIGKILL');
+    const w2 = await startWorker(f);
+    try {
+      const r = (await handle.result()) as WarmDeployResult;
+      expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.2.0+3.2', lastGood: '1.1.0+3.1' });
+      const calls = await f.abraCalls();
+      expect(calls.filter((a) => a.includes('1.2.0+3.2') && (a[1] === 'deploy' || a[1] === 'upgrade'))).toHaveLength(1);
+      expect(await listAlerts(f.stateDir)).toHaveLength(1);
+      expect(await servedVersion()).toBe('1.1.0+3.1');
+    } finally {
+      await w2.stop();
+      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
+    }
+  }, 300_000);
+});
+
+async function buildProxyUpstream(f: Fixture, upTo: string) {
+  const { buildUpstream } = await import('../../scripts/example-recipes');
+  await buildUpstream('proxy', upstreamOf(f), { upTo });
+}
+
+describe('converge', () => {
+  it('brings the proxy up first on a cold boot, then the dashboard; a failed app stops only its dependents', async () => {
+    const f = await makeFixture('converge', [{ name: 'unused' }], {
+      warm: [
+        { name: 'traefik', recipe: 'proxy', upstream: 'up/proxy', domain: DOMAIN, health: { url: `https://${DOMAIN}:18443/api/version`, connectAddress: '127.0.0.1', caFile: CA, intervalSeconds: 1, deadlineSeconds: 6, consecutive: 2, requestTimeoutSeconds: 2 } },
+        { name: 'dashboard', recipe: 'dashboard', upstream: 'up/dashboard', domain: 'dashboard.ci.test.local', after: ['traefik'], health: { url: 'http://127.0.0.1:18085/', intervalSeconds: 1, deadlineSeconds: 6 } },
+      ],
+      proxy: { app: 'traefik' },
+    });
+    const [proxy, dashboard] = f.loaded.config.warm;
+    const { buildUpstream } = await import('../../scripts/example-recipes');
+    await buildUpstream('proxy', proxy!.upstream, { upTo: '1.0.0+3.0' });
+    await buildUpstream('dashboard', dashboard!.upstream);
+    const w = await startWorker(f);
+    const apps = new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker());
+    try {
+      const ok = await cli(f, ['warm', 'converge', '--wait', '--json']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(JSON.parse(ok.stdout).apps).toEqual([
+        expect.objectContaining({ app: 'traefik', outcome: 'HEALTHY', version: '1.0.0+3.0' }),
+        expect.objectContaining({ app: 'dashboard', outcome: 'HEALTHY', version: '1.0.0+1.0' }),
+      ]);
+      const calls = (await f.abraCalls()).filter((a) => a[1] === 'deploy').map((a) => a[2]);
+      expect(calls).toEqual([DOMAIN, 'dashboard.ci.test.local']);
+
+      // The proxy loses its whole deployment and its last-good: it cannot come up, so the dashboard is not touched.
+      await apps.destroy(DOMAIN);
+      await (await import('node:fs/promises')).rm(path.join(f.stateDir, 'warm/traefik/last-good.json'));
+      await publishRelease('proxy', proxy!.upstream, '1.3.0+3.3');
+      const bad = JSON.parse((await cli(f, ['warm', 'converge', '--wait', '--json'])).stdout);
+      expect(bad.apps).toEqual([
+        expect.objectContaining({ app: 'traefik', outcome: 'FAILED', version: '1.3.0+3.3' }),
+        expect.objectContaining({ app: 'dashboard', outcome: 'SKIPPED', reason: 'traefik did not come up' }),
+      ]);
+    } finally {
+      await w.stop();
+      await apps.destroy(DOMAIN);
+      await apps.destroy('dashboard.ci.test.local');
+    }
+  }, 300_000);
+});
