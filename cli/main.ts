@@ -7,7 +7,7 @@ import { startConverge, startWarmDeploy } from '../client/warm';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import { connectClient, UnreachableError } from '../client/connect';
-import { applySweepSchedule, calendarText, SWEEP_SCHEDULE_ID } from '../client/schedule';
+import { applySchedules, calendarText, SWEEP_SCHEDULE_ID } from '../client/schedule';
 import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
 import { runWorker } from '../worker/main';
 import { sweepStatusQuery } from '../workflows/signals';
@@ -51,7 +51,7 @@ not run. Refused, naming the running sweep, when one is already running.`,
   'sweep abort': 'usage: coopci sweep abort [ID] --reason TEXT\n\nThe current recipe cleans up; the rest are marked SKIPPED aborted.',
   'sweep skip': 'usage: coopci sweep skip RECIPE [--id ID]\n\nSkips RECIPE (stopping it, with cleanup, if it is running).',
   'sweep retry': 'usage: coopci sweep retry RECIPE [--id ID]\n\nRe-runs RECIPE once after the pass if it ended FAILED or GREEN_BUT_PROMOTE_FAILED.',
-  'schedule apply': `usage: coopci schedule apply\n\nCreates the schedule "${SWEEP_SCHEDULE_ID}" or updates it to match the config (idempotent).`,
+  'schedule apply': `usage: coopci schedule apply\n\nCreates the schedules (the weekly sweep "${SWEEP_SCHEDULE_ID}", and the proxy deploy when schedules.proxy is set) or updates them to match the config (idempotent).`,
   'schedule show': 'usage: coopci schedule show [--json]',
   'proxy deploy': `usage: coopci proxy deploy [--wait] [--json]
 
@@ -163,8 +163,8 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
     }
     case 'schedule apply': {
       const { loaded, client } = await session(o);
-      const outcome = await applySweepSchedule(client, loaded.config);
-      console.log(json ? JSON.stringify({ scheduleId: SWEEP_SCHEDULE_ID, outcome }) : `schedule ${SWEEP_SCHEDULE_ID}: ${outcome}`);
+      const applied = await applySchedules(client, loaded.config);
+      console.log(json ? JSON.stringify(applied) : applied.map((a) => `schedule ${a.scheduleId}: ${a.outcome}`).join('\n'));
       return 0;
     }
     case 'schedule show': {

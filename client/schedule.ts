@@ -4,22 +4,24 @@ import { temporalSettings } from './connect';
 
 export const SWEEP_SCHEDULE_ID = 'coopci-weekly-sweep';
 
-/** The weekly sweep schedule as Temporal should hold it (replaces the old systemd timer). */
-export function sweepScheduleOptions(config: Config): ScheduleOptions {
-  const s = config.schedules.sweep;
+export const PROXY_SCHEDULE_ID = 'coopci-proxy-deploy';
+
+type ScheduleConfig = Config['schedules']['sweep'];
+
+function scheduleOptions(config: Config, id: string, s: ScheduleConfig, workflowType: string, workflowId: string, args: unknown[], comment: string): ScheduleOptions {
   return {
-    scheduleId: SWEEP_SCHEDULE_ID,
+    scheduleId: id,
     spec: {
-      calendars: [{ dayOfWeek: s.dayOfWeek === '*' ? undefined : s.dayOfWeek, hour: s.hour, minute: s.minute, comment: 'weekly sweep' }],
+      calendars: [{ dayOfWeek: s.dayOfWeek === '*' ? undefined : s.dayOfWeek, hour: s.hour, minute: s.minute, comment }],
       timezone: s.timezone,
     },
     action: {
       type: 'startWorkflow',
-      workflowType: 'sweepWorkflow',
+      workflowType,
       // Temporal appends the scheduled time, e.g. sweep-scheduled-2026-11-22T03:00:00Z.
-      workflowId: 'sweep-scheduled',
+      workflowId,
       taskQueue: temporalSettings(config).taskQueue,
-      args: [{}],
+      args,
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -28,6 +30,15 @@ export function sweepScheduleOptions(config: Config): ScheduleOptions {
     },
     state: { paused: s.paused, note: 'managed by coopci schedule apply' },
   };
+}
+
+/** The schedules the config asks for: the weekly sweep (replaces the old systemd timer) and, if set, the proxy deploy. */
+export function desiredSchedules(config: Config): ScheduleOptions[] {
+  const out = [scheduleOptions(config, SWEEP_SCHEDULE_ID, config.schedules.sweep, 'sweepWorkflow', 'sweep-scheduled', [{}], 'weekly sweep')];
+  if (config.schedules.proxy && config.proxy) {
+    out.push(scheduleOptions(config, PROXY_SCHEDULE_ID, config.schedules.proxy, 'warmDeployWorkflow', `deploy-${config.proxy.app}-scheduled`, [{ app: config.proxy.app }], 'proxy deploy'));
+  }
+  return out;
 }
 
 /** What matters when comparing the desired schedule with the server's. */
@@ -64,16 +75,21 @@ function toMs(v: unknown): number {
   return m ? Number(m[1]) * 1000 : Number.NaN;
 }
 
-/** Creates the schedule, or updates it when it differs; idempotent. */
-export async function applySweepSchedule(client: Client, config: Config): Promise<'created' | 'updated' | 'unchanged'> {
-  const desired = sweepScheduleOptions(config);
+/** Creates each schedule, or updates it when it differs; idempotent. */
+export async function applySchedules(client: Client, config: Config): Promise<{ scheduleId: string; outcome: 'created' | 'updated' | 'unchanged' }[]> {
+  const out = [];
+  for (const desired of desiredSchedules(config)) out.push({ scheduleId: desired.scheduleId, outcome: await applySchedule(client, desired) });
+  return out;
+}
+
+async function applySchedule(client: Client, desired: ScheduleOptions): Promise<'created' | 'updated' | 'unchanged'> {
   try {
     await client.schedule.create(desired);
     return 'created';
   } catch (e) {
     if (!(e instanceof ScheduleAlreadyRunning)) throw e;
   }
-  const handle = client.schedule.getHandle(SWEEP_SCHEDULE_ID);
+  const handle = client.schedule.getHandle(desired.scheduleId);
   const current = await handle.describe();
   const want = { spec: desired.spec, action: desired.action, policies: desired.policies, state: { paused: desired.state?.paused ?? false } };
   if (essence(current) === essence(want as never)) return 'unchanged';

@@ -59,16 +59,17 @@ async function commitTree(repo: string, src: string, message: string): Promise<v
   await git(repo, 'commit', '--quiet', '--allow-empty', '-m', message);
 }
 
-// `tsx scripts/example-recipes.ts DEST_DIR [recipe...]` builds upstream repos for the quick start.
+// `tsx scripts/example-recipes.ts DEST_DIR [recipe[@last-version]...]` builds upstream repos for the quick start.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [dest, ...names] = process.argv.slice(2);
   if (!dest) {
-    console.error('usage: example-recipes.ts DEST_DIR [recipe...]');
+    console.error('usage: example-recipes.ts DEST_DIR [recipe[@last-version]...]');
     process.exit(2);
   }
   const all = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name !== 'tests').map((d) => d.name);
-  for (const r of names.length ? names : all) {
-    await buildUpstream(r, path.join(dest, r));
+  for (const spec of names.length ? names : all) {
+    const [r, upTo] = spec.split('@') as [string, string | undefined];
+    await buildUpstream(r, path.join(dest, r), { upTo });
     console.log(`${r}: ${path.join(dest, r)}`);
   }
 }

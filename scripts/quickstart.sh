@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quick start: installs what is missing, then brings up a local Temporal
 # dev server with its Web UI (loopback), a worker and the local Swarm, builds
-# the example recipes' upstream repos, applies the weekly schedule and runs a
-# sweep over the examples, printing the results and the Web UI link.
+# the example recipes' upstream repos, deploys the proxy health-gated and
+# converges the warm apps, applies the weekly schedule and runs a sweep over
+# the examples, printing the results and the Web UI link.
 # Everything stays up afterwards to explore; `npm run stop` stops it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
@@ -27,8 +28,11 @@ nohup node "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2
 echo $! >"$RUN/worker.pid"
 
 log "building the example recipes' upstream repos in $RUN/upstream"
-npx tsx scripts/example-recipes.ts "$RUN/upstream" hello broken unreleased >/dev/null
+npx tsx scripts/example-recipes.ts "$RUN/upstream" hello broken unreleased proxy@1.1.0+3.1 dashboard >/dev/null
 
+log "health-gated deploy of the proxy, then the warm infrastructure in order"
+coopci proxy deploy --wait
+coopci warm converge --wait
 coopci schedule apply
 log "running a sweep over the example recipes"
 coopci sweep start --wait

@@ -30,10 +30,14 @@ if (!sweepId) throw new Error('no completed sweep found; run one first (npm star
 const ids = [sweepId];
 const index: Record<string, string> = {};
 for await (const w of client.workflow.list({ query: `${SA.sweepId.name} = '${sweepId}' AND ${SA.kind.name} = 'recipe'` })) ids.push(w.workflowId);
+// The gated deploys and the converge (with its per-app children) the quick start ran, when present.
+for await (const w of client.workflow.list({ query: `${SA.kind.name} IN ('warm', 'converge') AND ExecutionStatus = 'Completed'` })) {
+  if (!ids.includes(w.workflowId)) ids.push(w.workflowId);
+}
 for (const id of ids) {
   // The temporal CLI's JSON is the format the SDK's replayer reads (historyFromJSON).
   const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--address', values.address!, '--workflow-id', id, '--output', 'json']);
-  const file = path.join(dir, `${id.replace(/^sweep-[^/]+/, 'sweep').replaceAll('/', '--')}.json`);
+  const file = path.join(dir, `${id.replace(/^sweep-\d[^/]*/, 'sweep').replaceAll('/', '--')}.json`);
   await writeFile(file, stdout);
   index[path.basename(file)] = id;
   console.log(`${id} → ${path.relative(process.cwd(), file)} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);

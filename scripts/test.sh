@@ -3,6 +3,8 @@
 # (scripts/setup.sh), then runs vitest. Extra arguments go to vitest.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
+# The quick start's stack holds host ports the tests use.
+bash "$ROOT/scripts/stop.sh"
 cd "$ROOT"
 npx tsc --noEmit
 exec npx vitest run "$@"

@@ -19,8 +19,10 @@ describe('recorded histories replay on the current code', async () => {
   const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as Record<string, string>;
   const files = Object.keys(index).sort();
 
-  it('has histories of a sweep and of recipes that were promoted, failed and skipped', () => {
-    expect(files).toEqual(expect.arrayContaining(['sweep.json', 'sweep--hello.json', 'sweep--broken.json', 'sweep--unreleased.json', 'sweep--vanished.json']));
+  it('has histories of a sweep, recipes promoted, failed and skipped, a proxy deploy and a converge', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['sweep.json', 'sweep--hello.json', 'sweep--broken.json', 'sweep--unreleased.json', 'sweep--vanished.json', 'deploy-traefik.json', 'converge-warm.json', 'converge-warm--traefik.json']),
+    );
   });
 
   it.each(files)('%s', async (file) => {

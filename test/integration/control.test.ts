@@ -8,7 +8,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docker, stackLeftovers } from '../../activities/swarm';
-import { SWEEP_SCHEDULE_ID } from '../../client/schedule';
+import { calendarText, PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID } from '../../client/schedule';
 import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
 import { sweepStatusQuery } from '../../workflows/signals';
@@ -117,16 +117,24 @@ describe('abort', () => {
 
 describe('schedule', () => {
   it('is applied idempotently and triggering it runs a sweep', async () => {
-    const f = await makeFixture('schedule', [{ name: 'unreleased', from: 'unreleased' }]);
+    const f = await makeFixture('schedule', [{ name: 'unreleased', from: 'unreleased' }], {
+      warm: [{ name: 'traefik', recipe: 'proxy', upstream: 'up/proxy', domain: 'traefik.ci.test.local', health: { url: 'https://traefik.ci.test.local/api/version' } }],
+      proxy: { app: 'traefik' },
+      schedules: { proxy: { dayOfWeek: '*', hour: 4, minute: 30 } },
+    });
     const w = await startWorker(f);
     cleanups.push(() => w.stop());
     const client = await testClient();
-    cleanups.push(() => client.schedule.getHandle(SWEEP_SCHEDULE_ID).delete().catch(() => undefined));
-    await client.schedule.getHandle(SWEEP_SCHEDULE_ID).delete().catch(() => undefined);
+    const removeAll = () => Promise.all([SWEEP_SCHEDULE_ID, PROXY_SCHEDULE_ID].map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+    cleanups.push(removeAll);
+    await removeAll();
 
-    expect((await cli(f, ['schedule', 'apply'])).stdout).toBe(`schedule ${SWEEP_SCHEDULE_ID}: created\n`);
+    expect((await cli(f, ['schedule', 'apply'])).stdout).toBe(`schedule ${SWEEP_SCHEDULE_ID}: created\nschedule ${PROXY_SCHEDULE_ID}: created\n`);
     const before = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
-    expect((await cli(f, ['schedule', 'apply'])).stdout).toBe(`schedule ${SWEEP_SCHEDULE_ID}: unchanged\n`);
+    expect((await cli(f, ['schedule', 'apply'])).stdout).toBe(`schedule ${SWEEP_SCHEDULE_ID}: unchanged\nschedule ${PROXY_SCHEDULE_ID}: unchanged\n`);
+    const proxySchedule = await client.schedule.getHandle(PROXY_SCHEDULE_ID).describe();
+    expect(proxySchedule.action).toMatchObject({ workflowType: 'warmDeployWorkflow', workflowId: 'deploy-traefik-scheduled' });
+    expect(calendarText(proxySchedule.spec.calendars![0]!)).toBe('* 4:30');
     const after = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
     expect(after.raw.conflictToken).toEqual(before.raw.conflictToken);
 
