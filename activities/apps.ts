@@ -6,7 +6,7 @@ import type { HealthGate } from '../config/schema';
 import { stackName } from '../domain/stack-name';
 import type { RunEnv } from '../workflows/types';
 import { Abra } from './abra';
-import { describeProbe, waitHealthy } from './health';
+import { describeProbe, waitHealthy, type GateResult } from './health';
 import { paths } from './state-paths';
 import { describeServices, isConverged, stackLeftovers, stackServices } from './swarm';
 
@@ -50,9 +50,9 @@ export class Apps {
     }
   }
 
-  /** The recipe's HTTP health gate against this app's domain. */
-  async waitHealthy(domain: string, gate: HealthGate): Promise<void> {
-    const r = await waitHealthy(
+  /** Polls a health gate against this app's domain, heartbeating and stopping when cancelled. */
+  gate(domain: string, gate: HealthGate): Promise<GateResult> {
+    return waitHealthy(
       {
         url: gate.url.replaceAll('{domain}', domain),
         connectAddress: gate.connectAddress,
@@ -68,6 +68,11 @@ export class Apps {
         heartbeat({ health: domain, attempt, last: describeProbe(last) });
       },
     );
+  }
+
+  /** The gate as a step that throws, with what the last probe saw. */
+  async waitHealthy(domain: string, gate: HealthGate): Promise<void> {
+    const r = await this.gate(domain, gate);
     if (!r.healthy) {
       throw new Error(`${domain} not healthy after ${Math.round(r.elapsedMs / 1000)}s (${r.attempts} probes, last: ${describeProbe(r.last)})`);
     }

@@ -7,8 +7,8 @@ import { Alert, LastGood } from '../domain/warm-records';
 import type { WarmNode } from '../domain/warm-graph';
 import { latestRelease } from '../domain/version';
 import type { RunEnv } from '../workflows/types';
-import { Apps, checkCancelled, heartbeat } from './apps';
-import { describeProbe, waitHealthy } from './health';
+import { Apps } from './apps';
+import { describeProbe } from './health';
 import { checkoutForAbra, listTags, syncMirror } from './git';
 import { readJson, writeJsonAtomic } from './registry';
 import { paths } from './state-paths';
@@ -73,23 +73,7 @@ export function createWarmActivities(deps: { configFile: string; docker: Docker 
 
     /** Polls the app's health gate inside this one heartbeating activity. */
     async gateWarm(i: WarmInput): Promise<{ healthy: boolean; attempts: number; elapsedMs: number; last: string }> {
-      const g = i.app.health;
-      const r = await waitHealthy(
-        {
-          url: g.url.replaceAll('{domain}', i.app.domain),
-          connectAddress: g.connectAddress,
-          allowedStatus: g.allowedStatus,
-          requestTimeoutMs: g.requestTimeoutSeconds * 1000,
-          caFile: g.caFile,
-          intervalMs: g.intervalSeconds * 1000,
-          deadlineMs: g.deadlineSeconds * 1000,
-          consecutive: g.consecutive,
-        },
-        (last, attempt) => {
-          checkCancelled();
-          heartbeat({ attempt, last: describeProbe(last) });
-        },
-      );
+      const r = await apps(i.env).gate(i.app.domain, i.app.health);
       return { healthy: r.healthy, attempts: r.attempts, elapsedMs: r.elapsedMs, last: describeProbe(r.last) };
     },
 
