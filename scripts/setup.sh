@@ -8,8 +8,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node_modules() {
   command -v node >/dev/null || die "Node.js 20 is required (apt-get install nodejs npm)"
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-    log "npm ci"
-    (cd "$ROOT" && npm ci --no-fund --no-audit --loglevel=error) || die "npm ci failed"
+    log "npm install (from package-lock.json)"
+    # Not `npm ci`: the registries this runs against serve only the Linux builds
+    # of platform packages (rollup, swc), so the lock cannot list the others and
+    # `npm ci` refuses it as out of sync. `npm install --no-save` installs the
+    # locked versions all the same and never rewrites the lock.
+    (cd "$ROOT" && npm install --no-save --no-fund --no-audit --loglevel=error) || die "npm install failed"
   fi
 }
 
