@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
+import { uiWorkflowsUrl } from '../client/connect';
 import type { ConfigSnapshot, RecipeSpec } from '../workflows/types';
 
 /** The config, or a non-retryable failure naming the file and fields: retrying cannot fix a bad file. */
@@ -35,6 +36,7 @@ export function snapshotOf(config: Config, file: string, digest: string, only?: 
       ciDomain: config.ciDomain,
       liveWarmDomains: config.warm.map((w) => w.domain),
       timeouts: config.timeouts,
+      uiWorkflows: uiWorkflowsUrl(config),
     },
   };
 }

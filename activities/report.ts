@@ -1,24 +1,80 @@
-import type { SweepResult } from '../workflows/types';
+import type { Label, SweepResult, TierResult } from '../workflows/types';
+
+/** What `coopci report` prints and every sweep leaves in its run directory. */
+export interface SweepReport {
+  sweepId: string;
+  ui: string | null;
+  aborted: boolean;
+  abortReason?: string;
+  configDigest: string;
+  counts: Record<Label, number>;
+  recipes: {
+    recipe: string;
+    label: Label;
+    reason: string;
+    version: string | null;
+    canonical: { before: string | null; after: string | null };
+    tiers: TierResult[];
+    durationMs: number;
+    workflowId: string;
+    ui: string | null;
+  }[];
+}
+
+/**
+ * The report of a finished sweep. `uiWorkflows` is the Web UI's workflow list
+ * URL for the namespace (a workflow's page is that plus its id); null when
+ * unknown, e.g. for sweeps recorded before the runs carried it.
+ */
+export function buildSweepReport(r: SweepResult, uiWorkflows: string | null | undefined): SweepReport {
+  const ui = (id: string) => (uiWorkflows ? uiWorkflows + encodeURIComponent(id) : null);
+  const counts: Record<Label, number> = { PROMOTED: 0, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 0, SKIPPED: 0 };
+  for (const x of r.results) counts[x.label]++;
+  return {
+    sweepId: r.sweepId,
+    ui: ui(r.sweepId),
+    aborted: r.aborted,
+    ...(r.abortReason ? { abortReason: r.abortReason } : {}),
+    configDigest: r.configDigest,
+    counts,
+    recipes: r.results.map((x) => ({
+      recipe: x.recipe,
+      label: x.label,
+      reason: x.reason,
+      version: x.version,
+      canonical: x.canonical,
+      tiers: x.tiers,
+      durationMs: Date.parse(x.endedAt) - Date.parse(x.startedAt),
+      workflowId: x.workflowId,
+      ui: ui(x.workflowId),
+    })),
+  };
+}
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const link = (text: string, url: string | null) => (url ? `[${text}](${url})` : text);
 
-/** A human summary of a sweep, one row per recipe; written next to report.json. */
-export function renderMarkdownReport(r: SweepResult): string {
-  const lines = [
-    `# Sweep ${r.sweepId}`,
+/** A human summary of a sweep, one row per recipe. */
+export function renderMarkdownReport(r: SweepReport): string {
+  const summary = Object.entries(r.counts)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${n} ${label}`)
+    .join(', ');
+  return [
+    `# Sweep ${link(r.sweepId, r.ui)}`,
     '',
-    r.aborted ? `**Aborted:** ${r.abortReason}\n` : '',
-    `Config digest: \`${r.configDigest.slice(0, 12)}\``,
+    ...(r.aborted ? [`**Aborted:** ${cell(r.abortReason ?? '')}`, ''] : []),
+    `${r.recipes.length} recipe(s): ${summary || 'none'}. Config digest \`${r.configDigest.slice(0, 12)}\`.`,
     '',
-    '| recipe | label | version | canonical before → after | tiers | reason |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...r.results.map(
+    '| recipe | label | version | canonical before → after | tiers | time | reason |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.recipes.map(
       (x) =>
-        `| ${x.recipe} | ${x.label} | ${x.version ?? '—'} | ${x.canonical.before ?? 'none'} → ${x.canonical.after ?? 'none'} | ${
-          x.tiers.map((t) => `${t.tier}:${t.status} (${secs(t.durationMs)})`).join(', ') || '—'
-        } | ${x.reason.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
+        `| ${link(x.recipe, x.ui)} | ${x.label} | ${x.version ?? '—'} | ${x.canonical.before ?? 'none'} → ${x.canonical.after ?? 'none'} | ${
+          x.tiers.map((t) => `${t.tier}: ${t.status} (${secs(t.durationMs)})`).join(', ') || '—'
+        } | ${secs(x.durationMs)} | ${cell(x.reason)} |`,
     ),
     '',
-  ];
-  return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+  ].join('\n');
 }

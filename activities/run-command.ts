@@ -23,41 +23,75 @@ export interface RunOptions {
 
 /**
  * Runs one program with an argv (never through a shell), bounded by a
- * timeout, killed when the calling activity is cancelled, and heartbeating
+ * timeout, stopped when the calling activity is cancelled, and heartbeating
  * while it runs so a dead worker is noticed quickly.
+ *
+ * The program runs in a process group of its own, and stopping it stops the
+ * whole group and waits until every member is gone: a killed abra must not
+ * leave a `docker secret create` behind that lands after the teardown.
  */
 export async function runCommand(file: string, args: readonly string[], opts: RunOptions): Promise<{ stdout: string; stderr: string }> {
   const ctx = activityContext();
   const beat = ctx ? setInterval(() => ctx.heartbeat(), 2_000) : undefined;
+  const child = execa(file, args, {
+    env: opts.env,
+    cwd: opts.cwd,
+    detached: true,
+    stdin: 'ignore',
+    reject: false,
+    all: false,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  let stopped: 'timed out' | 'cancelled' | null = null;
+  let forceKill: NodeJS.Timeout | undefined;
+  const stop = (why: 'timed out' | 'cancelled') => {
+    if (stopped) return;
+    stopped = why;
+    signalGroup(child.pid, 'SIGTERM');
+    forceKill = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), FORCE_KILL_AFTER_MS);
+  };
+  const timer = setTimeout(() => stop('timed out'), opts.timeoutMs);
+  const onCancel = () => stop('cancelled');
+  if (ctx?.cancellationSignal.aborted) onCancel();
+  ctx?.cancellationSignal.addEventListener('abort', onCancel);
   try {
-    const r = await execa(file, args, {
-      env: opts.env,
-      cwd: opts.cwd,
-      timeout: opts.timeoutMs,
-      cancelSignal: ctx?.cancellationSignal,
-      forceKillAfterDelay: 5_000,
-      stdin: 'ignore',
-      reject: false,
-      all: false,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    if (r.failed) {
+    const r = await child;
+    if (stopped) await reapGroup(child.pid);
+    if (r.failed || stopped) {
       const what = opts.label ?? `${file} ${args.slice(0, 3).join(' ')}`;
-      const why = r.timedOut
-        ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
-        : r.isCanceled
-          ? 'cancelled'
-          : r.exitCode !== undefined
-            ? `exited ${r.exitCode}`
-            : (r.originalMessage ?? r.shortMessage);
+      const why =
+        stopped === 'timed out'
+          ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
+          : (stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage)));
       const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`);
       const headline = keyLine(out);
-      throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, Boolean(r.timedOut));
+      throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, stopped === 'timed out');
     }
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   } finally {
+    clearTimeout(timer);
+    clearTimeout(forceKill);
+    ctx?.cancellationSignal.removeEventListener('abort', onCancel);
     if (beat) clearInterval(beat);
   }
+}
+
+const FORCE_KILL_AFTER_MS = 5_000;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+/** After a stop: SIGKILL what is left of the group and wait until it is empty. */
+async function reapGroup(pid: number | undefined): Promise<void> {
+  signalGroup(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && signalGroup(pid, 0); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** The line that says what went wrong (git's "fatal:", abra's "FATA"), else the last one. */

@@ -6,7 +6,7 @@ import type { ConfigSnapshot, SweepResult } from '../workflows/types';
 import { SWEEP_LOCK_ID } from '../workflows/signals';
 import { writeJsonAtomic } from './registry';
 import { paths } from './state-paths';
-import { renderMarkdownReport } from './report';
+import { buildSweepReport, renderMarkdownReport } from './report';
 
 export function createSweepActivities(deps: { configFile: string; client: Client }) {
   return {
@@ -29,12 +29,13 @@ export function createSweepActivities(deps: { configFile: string; client: Client
     },
 
     /** report.json and report.md in the sweep's run directory; returns the markdown path. */
-    async writeSweepReport(i: { env: { stateDir: string }; result: SweepResult }): Promise<string> {
+    async writeSweepReport(i: { env: { stateDir: string; uiWorkflows?: string }; result: SweepResult }): Promise<string> {
       const dir = paths.runDir(i.env.stateDir, i.result.sweepId);
       await mkdir(dir, { recursive: true });
-      await writeJsonAtomic(path.join(dir, 'report.json'), i.result);
+      const report = buildSweepReport(i.result, i.env.uiWorkflows);
+      await writeJsonAtomic(path.join(dir, 'report.json'), report);
       const md = path.join(dir, 'report.md');
-      await writeFile(md, renderMarkdownReport(i.result));
+      await writeFile(md, renderMarkdownReport(report));
       return md;
     },
   };

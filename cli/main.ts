@@ -6,7 +6,8 @@ import { listAlerts } from '../activities/warm-activities';
 import { startConverge, startWarmDeploy } from '../client/warm';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
-import { connectClient, UnreachableError } from '../client/connect';
+import { connectClient, UnreachableError, uiWorkflowsUrl } from '../client/connect';
+import { buildSweepReport, renderMarkdownReport } from '../activities/report';
 import { applySchedules, calendarText, SWEEP_SCHEDULE_ID } from '../client/schedule';
 import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
 import { runWorker } from '../worker/main';
@@ -34,6 +35,7 @@ commands:
   warm converge                bring every warm app up in order, each gated
   alerts list                  alerts raised by gated deploys
   alerts clear [FILE…|--all]   remove alerts once handled
+  report [ID] [--format md|json]  a finished sweep's report (the latest when no ID)
 
 global options:
   --config FILE   configuration (default: $COOPCI_CONFIG, else ./coopci.yaml)
@@ -65,6 +67,12 @@ health gate with rollback; an app that does not come up skips the apps after
 it, not independent ones.`,
   'alerts list': 'usage: coopci alerts list [--json]',
   'alerts clear': 'usage: coopci alerts clear (FILE… | --all)\n\nRemoves handled alerts (see "coopci alerts list").',
+  report: `usage: coopci report [ID] [--format md|json]
+
+Per-recipe label, version, tier results with durations, canonical before and
+after, and a Web UI link to each workflow, for a finished sweep (the latest
+when ID is omitted). Every sweep also leaves report.md and report.json in its
+run directory.`,
   'schedule trigger': 'usage: coopci schedule trigger\n\nStarts the scheduled action now (overlap policy still applies).',
 };
 
@@ -76,8 +84,11 @@ const OPTIONS = {
   reason: { type: 'string' },
   id: { type: 'string' },
   all: { type: 'boolean' },
+  format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
+
+const SINGLE_WORD = new Set(['worker', 'report']);
 
 class UsageError extends Error {}
 
@@ -90,14 +101,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values: o, positionals: p } = parsed;
-  const command = [p[0], p[1]].filter(Boolean).join(' ');
+  // `worker` and `report` take no sub-command; the others are two words.
+  const command = SINGLE_WORD.has(p[0] ?? '') ? p[0]! : [p[0], p[1]].filter(Boolean).join(' ');
   const key = HELP[command] !== undefined ? command : (p[0] ?? '');
   if (o.help || p.length === 0) {
     console.log(HELP[key] ?? HELP['']);
     return 0;
   }
   try {
-    return await dispatch(command, p.slice(2), o as Record<string, string | boolean | undefined>);
+    return await dispatch(command, p.slice(command.split(' ').length), o as Record<string, string | boolean | undefined>);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`${e.message}\n\n${HELP[command] ?? HELP['']}`);
@@ -213,6 +225,18 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
       const r = (await handle.result()) as ConvergeResult;
       if (json) console.log(JSON.stringify(r, null, 2));
       else for (const a of r.apps) console.log(`${a.app.padEnd(16)} ${a.outcome.padEnd(12)} ${a.version ?? '—'}  ${a.reason}`);
+      return 0;
+    }
+    case 'report': {
+      const format = (o.format as string | undefined) ?? (json ? 'json' : 'md');
+      if (format !== 'md' && format !== 'json') throw new UsageError(`--format must be md or json, not "${format}"`);
+      const { loaded, client } = await session(o);
+      const id = args[0] ?? (await latestSweepId(client));
+      if (!id) throw new Error('no sweep has run yet; start one with "coopci sweep start"');
+      const s = await sweepStatus(client, id);
+      if (!s.result) throw new Error(`sweep ${id} is still running; its report is ready when it ends. Follow it with "coopci sweep status ${id}"`);
+      const report = buildSweepReport(s.result, uiWorkflowsUrl(loaded.config));
+      console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdownReport(report));
       return 0;
     }
     case 'alerts list': {

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema';
 import { SA } from '../workflows/search-attributes';
 import { abortSignal, retrySignal, skipSignal, SWEEP_LOCK_ID, sweepStatusQuery } from '../workflows/signals';
 import type { SweepResult, SweepStatus } from '../workflows/types';
-import { temporalSettings } from './connect';
+import { temporalSettings, uiWorkflowsUrl } from './connect';
 
 export class SweepRunningError extends Error {
   override name = 'SweepRunningError';
@@ -86,6 +86,5 @@ export async function signalSweep(client: Client, id: string, what: 'abort' | 's
 }
 
 export function uiLink(config: Config, workflowId: string): string {
-  const s = temporalSettings(config);
-  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return uiWorkflowsUrl(config) + encodeURIComponent(workflowId);
 }

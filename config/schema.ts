@@ -16,52 +16,53 @@ export const HealthGate = z
   .object({
     url: z
       .string()
-      .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL (may contain {domain})'),
-    /** Connect here instead of resolving the host name (curl --resolve semantics): SNI and Host stay the url's. */
-    connectAddress: z.string().regex(/^[0-9a-fA-F.:]+$/, 'must be an IP address').optional(),
-    allowedStatus: z.array(httpStatus).min(1).default([200]),
-    intervalSeconds: seconds(2),
-    deadlineSeconds: seconds(300),
-    consecutive: z.number().int().min(1).max(100).default(1),
-    requestTimeoutSeconds: seconds(5),
-    /** A PEM CA bundle to trust for https gates (e.g. a test or internal CA). */
-    caFile: z.string().optional(),
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL (may contain {domain})')
+      .describe('What is probed; `{domain}` is replaced by the app\'s domain.'),
+    connectAddress: z
+      .string()
+      .regex(/^[0-9a-fA-F.:]+$/, 'must be an IP address')
+      .optional()
+      .describe("Connect here instead of resolving the host name (curl --resolve semantics): SNI and Host stay the url's."),
+    allowedStatus: z.array(httpStatus).min(1).default([200]).describe('HTTP status codes that count as healthy.'),
+    intervalSeconds: seconds(2).describe('Pause between probes.'),
+    deadlineSeconds: seconds(300).describe('Give up (unhealthy) when not healthy by then.'),
+    consecutive: z.number().int().min(1).max(100).default(1).describe('Successes in a row needed to pass.'),
+    requestTimeoutSeconds: seconds(5).describe('One probe slower than this is a failure.'),
+    caFile: z.string().optional().describe('A PEM CA bundle to trust for https gates (e.g. an internal CA).'),
   })
   .strict();
 export type HealthGate = z.infer<typeof HealthGate>;
 
 const TestCommand = z
   .object({
-    /** argv, run without a shell. `{domain}`, `{url}` and `{junit}` are substituted. */
-    command: z.array(z.string().min(1)).min(1),
-    timeoutSeconds: seconds(900),
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('argv, run without a shell in the config file\'s directory; `{domain}`, `{url}` and `{junit}` are substituted.'),
+    timeoutSeconds: seconds(900).describe('The custom tier fails when the command runs longer.'),
   })
   .strict();
 
 const Timeouts = z
   .object({
-    mirrorSyncSeconds: seconds(180),
-    /** One abra deploy/upgrade; a hung deploy (seen: 46 and 51 minutes) is cut off here. */
-    deploySeconds: seconds(600),
-    convergeSeconds: seconds(300),
-    teardownSeconds: seconds(300),
-    backupSeconds: seconds(900),
+    mirrorSyncSeconds: seconds(180).describe('Fetching upstream into the mirror.'),
+    deploySeconds: seconds(600).describe('One abra deploy or upgrade; a hung deploy (seen: 46 and 51 minutes) is cut off here.'),
+    convergeSeconds: seconds(300).describe('Waiting for Swarm to run every service of a deployed app.'),
+    teardownSeconds: seconds(300).describe('Removing a cold app with its secrets and volumes.'),
+    backupSeconds: seconds(900).describe('One abra backup or restore.'),
   })
   .strict();
 
 export const Recipe = z
   .object({
-    name: recipeName,
-    /** Upstream git repository (URL or local path) the mirror follows. */
-    upstream: z.string().min(1),
-    enrolled: z.boolean().default(true),
-    /** Why a recipe is not enrolled; required when enrolled is false. */
-    exception: z.string().trim().min(1).optional(),
-    health: HealthGate,
-    test: TestCommand.optional(),
-    includePrereleases: z.boolean().default(false),
-    /** Per-recipe overrides, e.g. a longer deploy for a heavy recipe. */
-    timeouts: Timeouts.partial().optional(),
+    name: recipeName.describe('The recipe name, as abra knows it.'),
+    upstream: z.string().min(1).describe('Upstream git repository (URL or local path) the mirror follows.'),
+    enrolled: z.boolean().default(true).describe('Whether the sweep tests and promotes it.'),
+    exception: z.string().trim().min(1).optional().describe('Why a recipe is not enrolled; required when enrolled is false.'),
+    health: HealthGate.describe('How a deployed app of this recipe is known to be healthy.'),
+    test: TestCommand.optional().describe("The recipe's own test command (the custom tier); n/a when absent."),
+    includePrereleases: z.boolean().default(false).describe('Whether a pre-release tag can be the latest release.'),
+    timeouts: Timeouts.partial().optional().describe('Per-recipe overrides of `timeouts`, e.g. a longer deploy for a heavy recipe.'),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -76,78 +77,81 @@ export type Recipe = z.infer<typeof Recipe>;
 
 export const WarmApp = z
   .object({
-    name: appName,
-    recipe: recipeName,
-    /** Upstream git repository of the app's recipe; its newest release tag is what gets deployed. */
-    upstream: z.string().min(1),
-    domain: domainName,
-    /** Apps that must be up (and gated) before this one deploys. */
-    after: z.array(appName).default([]),
-    /** The app's own health gate; the proxy's must be a signal it serves itself (Traefik: /api/version). */
+    name: appName.describe('The warm app\'s name (ids, last-good records and alerts use it).'),
+    recipe: recipeName.describe('The recipe it is deployed from.'),
+    upstream: z.string().min(1).describe("Upstream git repository of the app's recipe; its newest release tag is what gets deployed."),
+    domain: domainName.describe('The domain the app is deployed at.'),
+    after: z.array(appName).default([]).describe('Apps that must be up (and gated) before this one deploys.'),
     health: HealthGate.extend({
-      deadlineSeconds: seconds(900),
-      /** Which warm app answers this gate's URL; it must be this app or come strictly before it. */
-      servedBy: appName.optional(),
-    }),
+      deadlineSeconds: seconds(900).describe('Give up (unhealthy, roll back) when not healthy by then.'),
+      servedBy: appName.optional().describe("Which warm app answers this gate's URL; it must be this app or come strictly before it."),
+    }).describe("The app's own health gate; the proxy's must be a signal it serves itself (Traefik: /api/version)."),
   })
   .strict();
 export type WarmApp = z.infer<typeof WarmApp>;
 
 const Schedule = z
   .object({
-    /** Temporal calendar spec; defaults to Sunday 03:00. */
     dayOfWeek: z
       .enum(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', '*'])
-      .default('SUNDAY'),
-    hour: z.number().int().min(0).max(23).default(3),
-    minute: z.number().int().min(0).max(59).default(0),
-    timezone: z.string().min(1).default('UTC'),
-    /** How late a missed run may still start (the old timer's Persistent=true). */
-    catchupWindowSeconds: seconds(6 * 24 * 3600),
-    paused: z.boolean().default(false),
+      .default('SUNDAY')
+      .describe('Day of a Temporal calendar spec; `*` for every day.'),
+    hour: z.number().int().min(0).max(23).default(3).describe('Hour of the day, in `timezone`.'),
+    minute: z.number().int().min(0).max(59).default(0).describe('Minute of the hour.'),
+    timezone: z.string().min(1).default('UTC').describe('IANA time zone name of the calendar.'),
+    catchupWindowSeconds: seconds(6 * 24 * 3600).describe("How late a missed run may still start (the old timer's Persistent=true)."),
+    paused: z.boolean().default(false).describe('Create or keep the schedule paused.'),
   })
   .strict();
 
 
 export const Config = z
   .object({
-    ciDomain: domainName,
-    /** The abra server name apps are created on. */
-    server: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,252}$/, 'must be an abra server name like "default" or a host name'),
-    /** Registry, run directories and alerts live here. */
-    stateDir: z.string().min(1),
+    ciDomain: domainName.describe('Cold apps run at `cold-<recipe>.<ciDomain>`, canonicals at `warm-<recipe>.<ciDomain>`.'),
+    server: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,252}$/, 'must be an abra server name like "default" or a host name')
+      .describe('The abra server name apps are created on.'),
+    stateDir: z.string().min(1).describe('Registry, mirrors, run directories, last-good records and alerts live here.'),
     abra: z
       .object({
-        bin: z.string().min(1).default('abra'),
-        /** ABRA_DIR: abra's servers/ and recipes/ live here. */
-        dir: z.string().min(1),
+        bin: z.string().min(1).default('abra').describe('The abra executable (a path, or a name on PATH).'),
+        dir: z.string().min(1).describe("ABRA_DIR: abra's servers/ and recipes/ live here."),
       })
       .strict(),
     temporal: z
       .object({
-        address: z.string().default('127.0.0.1:7233'),
-        namespace: z.string().default('default'),
-        taskQueue: z.string().regex(/^[A-Za-z0-9._-]+$/).default('coopci'),
-        /** Where operators open the Web UI; links in output and reports point here. */
-        uiUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('http://127.0.0.1:8233'),
+        address: z.string().default('127.0.0.1:7233').describe('Temporal frontend; TEMPORAL_ADDRESS or a Temporal profile overrides it.'),
+        namespace: z.string().default('default').describe('Temporal namespace; TEMPORAL_NAMESPACE or a Temporal profile overrides it.'),
+        taskQueue: z.string().regex(/^[A-Za-z0-9._-]+$/).default('coopci').describe('Task queue the worker polls and workflows start on.'),
+        uiUrl: z
+          .string()
+          .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
+          .default('http://127.0.0.1:8233')
+          .describe('Where operators open the Web UI; links in output and reports point here.'),
       })
       .strict()
       .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'coopci', uiUrl: 'http://127.0.0.1:8233' }),
-    recipes: z.array(Recipe).min(1, 'list at least one recipe: an empty sweep would silently do nothing'),
+    recipes: z.array(Recipe).min(1, 'list at least one recipe: an empty sweep would silently do nothing').describe('The recipes the sweep knows.'),
     sweep: z
       .object({
-        /** Recipes tested at once; a node runs one cold deploy at a time, so 1 by default. */
-        lanes: z.number().int().min(1).max(32).default(1),
-        order: z.enum(['config', 'alphabetical']).default('config'),
+        lanes: z.number().int().min(1).max(32).default(1).describe('Recipes tested at once; a node runs one cold deploy at a time, so 1 by default.'),
+        order: z.enum(['config', 'alphabetical']).default('config').describe('The order recipes are tested in.'),
       })
       .strict()
       .default({ lanes: 1, order: 'config' }),
-    warm: z.array(WarmApp).default([]),
-    /** Which warm app is the reverse proxy (deployed first, by `coopci proxy deploy` and its schedule). */
-    proxy: z.object({ app: appName }).strict().optional(),
-    timeouts: Timeouts.default(Timeouts.parse({})),
+    warm: z.array(WarmApp).default([]).describe('Warm infrastructure (proxy first), deployed in `after` order by `coopci warm converge`.'),
+    proxy: z
+      .object({ app: appName.describe('Its name under `warm`.') })
+      .strict()
+      .optional()
+      .describe('Which warm app is the reverse proxy (deployed first, by `coopci proxy deploy` and its schedule).'),
+    timeouts: Timeouts.default(Timeouts.parse({})).describe('Step timeouts of the sweep, in seconds.'),
     schedules: z
-      .object({ sweep: Schedule.default(Schedule.parse({})), proxy: Schedule.optional() })
+      .object({
+        sweep: Schedule.default(Schedule.parse({})).describe('The weekly sweep (Sunday 03:00 UTC by default).'),
+        proxy: Schedule.optional().describe('The proxy deploy; no schedule when absent.'),
+      })
       .strict()
       .default({ sweep: Schedule.parse({}) }),
   })

@@ -15,7 +15,7 @@ export interface WorkerSetup {
 /** A worker for the config's task queue, with the project's workflows and activities. */
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const s = temporalSettings(setup.loaded.config);
-  const connection = await NativeConnection.connect({ address: s.address });
+  const connection = await NativeConnection.connect(s.connection);
   const client = new Client({ connection, namespace: s.namespace });
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = setup.workflowBundlePath
     ? { workflowBundle: { codePath: setup.workflowBundlePath } }

@@ -26,6 +26,8 @@ export interface RunEnv {
   /** Domains of live warm providers: a canonical must never take one. */
   liveWarmDomains: string[];
   timeouts: Timeouts;
+  /** The Web UI's workflow list for the namespace, for links in reports (absent in runs from before it). */
+  uiWorkflows?: string;
 }
 
 export type RecipeSpec = Omit<Recipe, 'health'> & { health: HealthGate };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
 import { sweepStatusQuery } from '../../workflows/signals';
 import type { SweepResult, SweepStatus } from '../../workflows/types';
+import type { SweepReport } from '../../activities/report';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
 
@@ -53,5 +54,18 @@ describe('operator control', () => {
     const final = await cli(f, ['sweep', 'status', handle.workflowId]);
     expect(final.stdout).toMatch(new RegExp(`^${handle.workflowId}: done\\n`));
     expect(final.stdout).toMatch(/alpha +PROMOTED +1\.0\.0\+1\.0/);
+
+    // The report, from Temporal, links each recipe's workflow in the Web UI.
+    const report = JSON.parse((await cli(f, ['report', handle.workflowId, '--format', 'json'])).stdout) as SweepReport;
+    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1 });
+    expect(report.recipes[1]).toMatchObject({
+      recipe: 'alpha',
+      canonical: { before: null, after: '1.0.0+1.0' },
+      ui: `${f.loaded.config.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${handle.workflowId}/alpha`)}`,
+    });
+    expect(report.recipes[1]!.tiers.find((t) => t.tier === 'custom')!.durationMs).toBeGreaterThanOrEqual(4000);
+    const md = await cli(f, ['report', '--format', 'md']);
+    expect(md.stdout).toMatch(/^\| \[alpha\]\(http:.*\) \| PROMOTED \| 1\.0\.0\+1\.0 \| none → 1\.0\.0\+1\.0 \| install: pass \(\d+\.\ds\)/m);
+    expect((await cli(f, ['report', '--format', 'html'])).stderr).toMatch(/--format must be md or json/);
   }, 300_000);
 });

@@ -82,7 +82,7 @@ describe('weekly sweep', () => {
       expect((await stat(path.join(runDir, 'junit', `${t}.xml`))).size).toBeGreaterThan(0);
       expect(JSON.parse(await readFile(path.join(runDir, 'tiers', `${t}.json`), 'utf8'))).toMatchObject({ tier: t, status: 'pass' });
     }
-    expect(await readFile(path.join(f.stateDir, 'runs', one.workflowId, 'report.md'), 'utf8')).toMatch(/\| hello \| PROMOTED \| 1\.1\.0\+1\.1 \|/);
+    expect(await readFile(path.join(f.stateDir, 'runs', one.workflowId, 'report.md'), 'utf8')).toMatch(/\| \[hello\]\(\S+\) \| PROMOTED \| 1\.1\.0\+1\.1 \|/);
 
     // A new, broken release is published upstream.
     await publishRelease('broken', f.upstream('broken'), '1.1.0+2.1');

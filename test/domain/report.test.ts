@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { buildSweepReport, renderMarkdownReport } from '../../activities/report';
+import type { RecipeResult, SweepResult } from '../../workflows/types';
+
+const recipe = (name: string, over: Partial<RecipeResult>): RecipeResult => ({
+  recipe: name,
+  label: 'SKIPPED',
+  reason: 'no-new-version',
+  version: '1.0.0+1',
+  canonical: { before: '1.0.0+1', after: '1.0.0+1' },
+  decision: 'skip',
+  tiers: [],
+  workflowId: `sweep-1/${name}`,
+  startedAt: '2026-11-22T03:00:00.000Z',
+  endedAt: '2026-11-22T03:00:02.500Z',
+  ...over,
+});
+
+const sweep: SweepResult = {
+  sweepId: 'sweep-1',
+  aborted: false,
+  configDigest: 'abcdef0123456789',
+  results: [
+    recipe('hello', {
+      label: 'PROMOTED',
+      reason: 'canonical is 1.1.0+1',
+      version: '1.1.0+1',
+      canonical: { before: '1.0.0+1', after: '1.1.0+1' },
+      tiers: [
+        { tier: 'install', status: 'pass', durationMs: 12_340 },
+        { tier: 'backup', status: 'n/a', durationMs: 0 },
+      ],
+    }),
+    recipe('broken', { label: 'FAILED', reason: 'install: not healthy | 500\nsecond line', version: '2.0.0+1' }),
+    recipe('idle', {}),
+  ],
+};
+
+describe('sweep report', () => {
+  const report = buildSweepReport(sweep, 'http://ui.test/namespaces/default/workflows/');
+
+  it('counts labels and links every workflow in the Web UI', () => {
+    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1 });
+    expect(report.ui).toBe('http://ui.test/namespaces/default/workflows/sweep-1');
+    expect(report.recipes[0]).toMatchObject({ durationMs: 2500, ui: 'http://ui.test/namespaces/default/workflows/sweep-1%2Fhello' });
+  });
+
+  it('renders one table row per recipe, with tier durations and canonical before → after', () => {
+    const md = renderMarkdownReport(report);
+    expect(md).toMatch(/^# Sweep \[sweep-1\]\(http:\/\/ui\.test\/namespaces\/default\/workflows\/sweep-1\)$/m);
+    expect(md).toContain('3 recipe(s): 1 PROMOTED, 1 FAILED, 1 SKIPPED.');
+    expect(md).toContain('| [hello](http://ui.test/namespaces/default/workflows/sweep-1%2Fhello) | PROMOTED | 1.1.0+1 | 1.0.0+1 → 1.1.0+1 | install: pass (12.3s), backup: n/a (0.0s) | 2.5s |');
+    // A reason can never break the table: pipes escaped, one line.
+    expect(md).toContain('| install: not healthy \\| 500 second line |');
+  });
+
+  it('leaves links out when the Web UI address is unknown, and states an abort', () => {
+    const r = buildSweepReport({ ...sweep, aborted: true, abortReason: 'maintenance' }, undefined);
+    expect(r.recipes.every((x) => x.ui === null)).toBe(true);
+    const md = renderMarkdownReport(r);
+    expect(md).toMatch(/^# Sweep sweep-1$/m);
+    expect(md).toContain('**Aborted:** maintenance');
+    expect(md).not.toContain('](');
+  });
+});
