@@ -16,35 +16,35 @@ export interface AbraEnv {
 export class Abra {
   constructor(private readonly env: AbraEnv) {}
 
-  appNew(recipe: string, version: string, domain: string, timeoutMs: number) {
+  async appNew(recipe: string, version: string, domain: string, timeoutMs: number) {
     return this.run(
       ['app', 'new', assertRecipeName(recipe), assertVersion(version), '--server', this.env.server, '--domain', assertDomain(domain), '--secrets', '--no-input'],
       timeoutMs,
     );
   }
 
-  deploy(domain: string, version: string, timeoutMs: number) {
+  async deploy(domain: string, version: string, timeoutMs: number) {
     return this.run(['app', 'deploy', assertDomain(domain), assertVersion(version), '--no-input'], timeoutMs);
   }
 
-  upgrade(domain: string, version: string, timeoutMs: number) {
+  async upgrade(domain: string, version: string, timeoutMs: number) {
     return this.run(['app', 'upgrade', assertDomain(domain), assertVersion(version), '--no-input'], timeoutMs);
   }
 
-  undeploy(domain: string, timeoutMs: number) {
+  async undeploy(domain: string, timeoutMs: number) {
     return this.run(['app', 'undeploy', assertDomain(domain), '--no-input'], timeoutMs);
   }
 
   /** Removes the app's env file, volumes and secrets (the app must be undeployed). */
-  remove(domain: string, timeoutMs: number) {
+  async remove(domain: string, timeoutMs: number) {
     return this.run(['app', 'remove', assertDomain(domain), '--force', '--no-input'], timeoutMs);
   }
 
-  backup(domain: string, timeoutMs: number) {
+  async backup(domain: string, timeoutMs: number) {
     return this.run(['app', 'backup', 'create', assertDomain(domain), '--no-input'], timeoutMs);
   }
 
-  restore(domain: string, timeoutMs: number) {
+  async restore(domain: string, timeoutMs: number) {
     return this.run(['app', 'restore', assertDomain(domain), '--no-input'], timeoutMs);
   }
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { execa } from 'execa';
-import { tail } from '../domain/redact';
+import { secretValuesOf, tail } from '../domain/redact';
 
 export class CommandError extends Error {
   override name = 'CommandError';
@@ -63,7 +63,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
         stopped === 'timed out'
           ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
           : (stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage)));
-      const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`);
+      const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets: secretValuesOf({ ...process.env, ...opts.env }) });
       const headline = keyLine(out);
       throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, stopped === 'timed out');
     }

@@ -28,6 +28,22 @@ export function createSweepActivities(deps: { configFile: string; client: Client
       }
     },
 
+    /**
+     * Terminates the sweep lock when the sweep holding it is no longer
+     * running (terminated by hand: an abandoned lock would refuse every
+     * later sweep). Returns whether it did.
+     */
+    async clearStaleSweepLock(): Promise<boolean> {
+      const lock = deps.client.workflow.getHandle(SWEEP_LOCK_ID);
+      const d = await lock.describe().catch(() => null);
+      const holder = d?.status.name === 'RUNNING' ? d.parentExecution?.workflowId : undefined;
+      if (!holder) return false;
+      const h = await deps.client.workflow.getHandle(holder).describe().catch(() => null);
+      if (h?.status.name === 'RUNNING') return false;
+      await lock.terminate(`stale: its sweep ${holder} is ${h?.status.name.toLowerCase() ?? 'gone'}`).catch(() => undefined);
+      return true;
+    },
+
     /** report.json and report.md in the sweep's run directory; returns the markdown path. */
     async writeSweepReport(i: { env: { stateDir: string; uiWorkflows?: string }; result: SweepResult }): Promise<string> {
       const dir = paths.runDir(i.env.stateDir, i.result.sweepId);

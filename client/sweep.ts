@@ -15,11 +15,15 @@ export class SweepRunningError extends Error {
   }
 }
 
-/** The sweep holding the lock, if any. */
+/** The sweep holding the lock, if it is still running (a stale lock is cleared by the next sweep). */
 export async function runningSweep(client: Client): Promise<string | null> {
   try {
     const d = await client.workflow.getHandle(SWEEP_LOCK_ID).describe();
-    return d.status.name === 'RUNNING' ? (d.parentExecution?.workflowId ?? 'unknown') : null;
+    if (d.status.name !== 'RUNNING') return null;
+    const holder = d.parentExecution?.workflowId;
+    if (!holder) return 'unknown';
+    const h = await client.workflow.getHandle(holder).describe();
+    return h.status.name === 'RUNNING' ? holder : null;
   } catch {
     return null;
   }
@@ -30,7 +34,7 @@ export function manualSweepId(now = new Date()): string {
 }
 
 /** Starts a sweep unless one runs; the workflow itself refuses too, so a race cannot get two. */
-export async function startSweep(client: Client, config: Config, opts: { recipes?: string[]; workflowId?: string } = {}) {
+export async function startSweep(client: Client, config: Config, opts: { recipes?: string[]; workflowId?: string; continueAsNewAfterEvents?: number } = {}) {
   const running = await runningSweep(client);
   if (running) throw new SweepRunningError(running);
   const workflowId = opts.workflowId ?? manualSweepId();
@@ -38,7 +42,7 @@ export async function startSweep(client: Client, config: Config, opts: { recipes
     return await client.workflow.start('sweepWorkflow', {
       workflowId,
       taskQueue: temporalSettings(config).taskQueue,
-      args: [{ ...(opts.recipes ? { recipes: opts.recipes } : {}) }],
+      args: [{ ...(opts.recipes ? { recipes: opts.recipes } : {}), ...(opts.continueAsNewAfterEvents ? { continueAsNewAfterEvents: opts.continueAsNewAfterEvents } : {}) }],
       staticSummary: `manual sweep${opts.recipes ? ` of ${opts.recipes.join(', ')}` : ''}`,
       typedSearchAttributes: [
         { key: SA.kind, value: 'sweep' },

@@ -19,8 +19,22 @@ export function redact(text: string, extraSecrets: readonly string[] = []): stri
   return out;
 }
 
-/** The last lines of a command's output, redacted, for an error message. */
-export function tail(text: string, lines = 8, maxChars = 1500): string {
-  const t = redact(text).trimEnd().split('\n').slice(-lines).join('\n');
+/** The last lines of a command's output, redacted (also of the given secret values), for an error message. */
+export function tail(text: string, o: { lines?: number; maxChars?: number; secrets?: readonly string[] } = {}): string {
+  const { lines = 8, maxChars = 1500, secrets = [] } = o;
+  const t = redact(text, secrets).trimEnd().split('\n').slice(-lines).join('\n');
   return t.length > maxChars ? `…${t.slice(-maxChars)}` : t;
+}
+
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL/i;
+
+/**
+ * The values of environment variables whose names say they are secret
+ * (TEMPORAL_API_KEY, SMTP_PASSWORD, …): a program may print them bare,
+ * where no KEY=value pattern would catch them.
+ */
+export function secretValuesOf(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => SECRET_NAME.test(k) && v !== undefined && v.length >= 6)
+    .map(([, v]) => v!);
 }

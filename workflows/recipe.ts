@@ -2,6 +2,7 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -17,6 +18,9 @@ import { causeMessage } from './errors';
 import { SA } from './search-attributes';
 import { abortSignal, progressSignal, recipeStatusQuery } from './signals';
 import { TIERS, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from './types';
+
+/** Patch id: progress signals only for long phases, not awaited (see README "Changing workflows"). */
+export const QUIET_PROGRESS = 'quiet-progress-signals';
 
 /**
  * One recipe of a sweep, as the runbook says: mirror-sync, decide from the
@@ -68,10 +72,18 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     status.phase = phase;
     setCurrentDetails(`**${recipe.name}**${status.version ? ` @ ${status.version}` : ''}: ${phase}${details ? ` — ${details}` : ''}`);
     upsertSearchAttributes([{ key: SA.phase, value: phase }]);
-    if (input.reportTo) {
-      await getExternalWorkflowHandle(input.reportTo)
+    if (!input.reportTo) return;
+    const report = () =>
+      getExternalWorkflowHandle(input.reportTo!)
         .signal(progressSignal, { recipe: recipe.name, phase, version: status.version ?? null })
         .catch(() => undefined); // the sweep may be gone (e.g. terminated); progress is best effort
+    if (patched(QUIET_PROGRESS)) {
+      // Only the long phases are worth a line in the sweep's history, and the
+      // recipe need not wait for the sweep to hear it: a 1000-recipe sweep
+      // stays far from Temporal's history limits.
+      if (phase.startsWith('tier:') || phase === 'teardown' || phase === 'promote') void report();
+    } else {
+      await report(); // runs started before the patch: every phase, awaited
     }
   };
 

@@ -2,8 +2,10 @@ import {
   ApplicationFailure,
   ChildWorkflowHandle,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -26,7 +28,12 @@ import {
   SWEEP_LOCK_ID,
   sweepStatusQuery,
 } from './signals';
-import type { RecipeResult, RecipeSpec, RecipeStatus, SweepInput, SweepResult, SweepStatus } from './types';
+import type { ConfigSnapshot, RecipeResult, RecipeSpec, RecipeStatus, SweepInput, SweepResult, SweepStatus } from './types';
+
+/** Patch id: the lock outlives a continue-as-new (ABANDON, stale locks healed), and long sweeps continue as new. */
+export const SWEEP_CONTINUE_AS_NEW = 'sweep-continue-as-new';
+/** Well below Temporal's 10,240-event warning, leaving room for the retry pass and signals. */
+const DEFAULT_CONTINUE_AS_NEW_AFTER = 4_000;
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -37,16 +44,19 @@ const acts = proxyActivities<Activities>({
  * The weekly sweep: one at a time (a lock child with a fixed id), the config
  * snapshot loaded once, each enrolled recipe as a child workflow, in lanes
  * (one by default: a node runs one cold deploy at a time), then the retries
- * operators asked for, then a report.
+ * operators asked for, then a report. A long sweep continues as new between
+ * recipes, carrying its state, so its history stays short at any size.
  */
 export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult> {
   const sweepId = workflowInfo().workflowId;
-  const status: SweepStatus = { sweepId, state: 'starting', recipes: [] };
-  const byName = new Map<string, RecipeStatus>();
-  const results = new Map<string, RecipeResult>();
+  const carried = input.carried;
+  const status: SweepStatus = { sweepId, state: 'starting', recipes: carried?.recipes ?? [] };
+  const byName = new Map<string, RecipeStatus>(status.recipes.map((r) => [r.recipe, r]));
+  const results = new Map<string, RecipeResult>((carried?.results ?? []).map((r) => [r.recipe, r]));
   const running = new Map<string, ChildWorkflowHandle<typeof recipeWorkflow>>();
-  const skipRequested = new Set<string>();
-  const retryQueue: string[] = [];
+  const skipRequested = new Set<string>(carried?.skipRequested);
+  const retryQueue: string[] = [...(carried?.retryQueue ?? [])];
+  if (carried?.abortReason) Object.assign(status, { state: 'aborting', abortReason: carried.abortReason });
 
   setHandler(sweepStatusQuery, () => status);
   setHandler(progressSignal, (p) => {
@@ -69,28 +79,55 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
     if (!retryQueue.includes(recipe)) retryQueue.push(recipe);
   });
 
-  upsertSearchAttributes([
-    { key: SA.kind, value: 'sweep' },
-    { key: SA.sweepId, value: sweepId },
-  ]);
-  const lock = await acquireLock();
-
-  const snapshot = await acts.loadConfigSnapshot.executeWithOptions({ summary: 'load config snapshot' }, [{ recipes: input.recipes }]);
-  upsertMemo({ configDigest: snapshot.digest, recipes: snapshot.recipes.map((r) => r.name).join(', ') });
-  status.configDigest = snapshot.digest;
-  for (const r of snapshot.recipes) {
-    const s: RecipeStatus = { recipe: r.name, phase: 'pending', attempt: 0 };
-    byName.set(r.name, s);
-    status.recipes.push(s);
+  let snapshot: ConfigSnapshot;
+  let lock: ChildWorkflowHandle<typeof sweepLockWorkflow> | null = null;
+  let queue: RecipeSpec[];
+  const canRotate = patched(SWEEP_CONTINUE_AS_NEW);
+  if (carried) {
+    snapshot = carried.snapshot;
+    queue = carried.pending.map((name) => snapshot.recipes.find((r) => r.name === name)!);
+    if (status.state !== 'aborting') status.state = 'running';
+  } else {
+    upsertSearchAttributes([
+      { key: SA.kind, value: 'sweep' },
+      { key: SA.sweepId, value: sweepId },
+    ]);
+    lock = await acquireLock(canRotate);
+    snapshot = await acts.loadConfigSnapshot.executeWithOptions({ summary: 'load config snapshot' }, [{ recipes: input.recipes }]);
+    upsertMemo({ configDigest: snapshot.digest, recipes: snapshot.recipes.map((r) => r.name).join(', ') });
+    for (const r of snapshot.recipes) {
+      const s: RecipeStatus = { recipe: r.name, phase: 'pending', attempt: 0 };
+      byName.set(r.name, s);
+      status.recipes.push(s);
+    }
+    queue = [...snapshot.recipes];
+    status.state = 'running';
   }
-  status.state = 'running';
+  status.configDigest = snapshot.digest;
   showProgress();
 
-  const queue = [...snapshot.recipes];
+  // Lanes stop taking recipes once the history is long; the next run goes on from there.
+  const historyLong = () => canRotate && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER));
   const lane = async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) await runRecipe(r);
+    while (queue.length > 0 && !historyLong()) await runRecipe(queue.shift()!);
   };
   await Promise.all(Array.from({ length: Math.min(snapshot.lanes, queue.length) }, lane));
+  if (queue.length > 0) {
+    await condition(() => running.size === 0);
+    return continueAsNew<typeof sweepWorkflow>({
+      ...input,
+      carried: {
+        snapshot,
+        recipes: status.recipes,
+        results: [...results.values()],
+        pending: queue.map((r) => r.name),
+        skipRequested: [...skipRequested],
+        retryQueue,
+        ...(status.abortReason ? { abortReason: status.abortReason } : {}),
+        runs: (carried?.runs ?? 0) + 1,
+      },
+    });
+  }
 
   // Retries asked for during the pass (and while retrying) run once each, after it.
   if (!aborting()) status.state = 'retrying';
@@ -110,8 +147,13 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
   };
   result.reportFile = await acts.writeSweepReport.executeWithOptions({ summary: 'write sweep report' }, [{ env: snapshot.env, result }]);
   showProgress();
-  await lock.signal(releaseSignal);
-  await lock.result();
+  if (lock) {
+    await lock.signal(releaseSignal);
+    await lock.result();
+  } else {
+    // Started by an earlier run of this sweep: release it by id.
+    await getExternalWorkflowHandle(SWEEP_LOCK_ID).signal(releaseSignal);
+  }
   return result;
 
   async function runRecipe(r: RecipeSpec): Promise<void> {
@@ -123,7 +165,8 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
       return;
     }
     const workflowId = `${sweepId}/${r.name}${s.attempt > 1 ? `/retry-${s.attempt - 1}` : ''}`;
-    Object.assign(s, { workflowId, phase: 'pending', startedAt: new Date().toISOString() });
+    // The recipe reports only its long phases; until then it is syncing and deciding.
+    Object.assign(s, { workflowId, phase: 'mirror-sync', startedAt: new Date().toISOString() });
     try {
       const child = await startChild(recipeWorkflow, {
         workflowId,
@@ -171,16 +214,24 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
     await getExternalWorkflowHandle(workflowId).signal(abortSignal, reason).catch(() => undefined);
   }
 
-  /** Only one sweep at a time: a second start fails here, naming the sweep that holds the lock. */
-  async function acquireLock() {
-    try {
-      return await startChild(sweepLockWorkflow, {
+  /**
+   * Only one sweep at a time: a second start fails here, naming the sweep
+   * that holds the lock. The lock must outlive a continue-as-new, so it is
+   * abandoned rather than terminated with its parent run; a lock whose sweep
+   * is gone (terminated by hand) is stale and is cleared once.
+   */
+  async function acquireLock(outlivesRun: boolean) {
+    const start = () =>
+      startChild(sweepLockWorkflow, {
         workflowId: SWEEP_LOCK_ID,
         staticSummary: `held by ${sweepId}`,
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        parentClosePolicy: outlivesRun ? ParentClosePolicy.ABANDON : ParentClosePolicy.TERMINATE,
       });
+    try {
+      return await start();
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      if (outlivesRun && (await acts.clearStaleSweepLock())) return await start();
       const holder = await acts.sweepLockHolder();
       throw ApplicationFailure.nonRetryable(`another sweep is running: ${holder ?? 'unknown'}; wait for it or abort it first`, 'SweepAlreadyRunning', holder);
     }

@@ -91,6 +91,24 @@ export interface RecipeStatus {
 export interface SweepInput {
   /** Only these recipes (must be enrolled); all enrolled recipes when absent. */
   recipes?: string[];
+  /** Continue as new once the history has this many events (Temporal's own suggestion also counts). */
+  continueAsNewAfterEvents?: number;
+  /** Set by the sweep itself when it continues as new: where the previous run stopped. */
+  carried?: SweepCarry;
+}
+
+/** What a sweep hands to its next run when its history grows long. */
+export interface SweepCarry {
+  snapshot: ConfigSnapshot;
+  recipes: RecipeStatus[];
+  results: RecipeResult[];
+  /** Recipes of the main pass not started yet, in order. */
+  pending: string[];
+  skipRequested: string[];
+  retryQueue: string[];
+  abortReason?: string;
+  /** How many runs came before this one. */
+  runs: number;
 }
 
 export interface SweepStatus {

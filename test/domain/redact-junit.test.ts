@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, tail } from '../../domain/redact';
+import { redact, secretValuesOf, tail } from '../../domain/redact';
 import { junitForTier, parseJunit } from '../../activities/junit';
 
 describe('redact', () => {
@@ -16,8 +16,14 @@ describe('redact', () => {
   });
 
   it('keeps only the last lines, redacted', () => {
-    const t = tail(Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') + '\nTOKEN=abc', 3);
+    const t = tail(Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') + '\nTOKEN=abc', { lines: 3 });
     expect(t).toBe('line 18\nline 19\nTOKEN=[redacted]');
+  });
+
+  it('scrubs bare values of secret-named environment variables', () => {
+    const secrets = secretValuesOf({ TEMPORAL_API_KEY: 'k-123456789', SMTP_PASSWORD: 'hunter22', PATH: '/usr/bin', GITEA_TOKEN: 'short', HOME: '/root' });
+    expect(secrets).toEqual(['k-123456789', 'hunter22']);
+    expect(tail('connecting as bot with hunter22 and k-123456789', { secrets })).toBe('connecting as bot with [redacted] and [redacted]');
   });
 });
 

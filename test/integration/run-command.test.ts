@@ -47,9 +47,12 @@ describe('runCommand', () => {
   it('on activity cancellation stops the whole process group before returning', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runcmd-'));
     const env = new MockActivityEnvironment();
-    const running = env.run(() => runCommand('sh', lateWriter(dir), { timeoutMs: 60_000, label: 'abra app upgrade' })).catch((x) => x);
+    const running = env.run(() => runCommand('sh', lateWriter(dir), { timeoutMs: 60_000, label: 'abra app upgrade' })).then(
+      () => new Error('not cancelled'),
+      (x: Error) => x,
+    );
     await new Promise((r) => setTimeout(r, 300));
-    env.cancel('operator abort');
+    env.cancel();
     const e = await running;
     expect(e.message).toMatch(/^abra app upgrade: cancelled/);
     expect(alive(Number(await readFile(path.join(dir, 'grandchild'), 'utf8')))).toBe(false);
