@@ -4,7 +4,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for p in worker temporal; do
   f="$ROOT/.coopci/$p.pid"
-  if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then kill "$(cat "$f")" && log "stopped $p"; fi
+  if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
+    pid="$(cat "$f")"
+    kill "$pid"
+    # Wait for it to exit: a dev server still closing its database must not race a restart.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    log "stopped $p"
+  fi
   rm -f "$f"
 done
 if docker info >/dev/null 2>&1; then

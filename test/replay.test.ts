@@ -25,6 +25,11 @@ describe('recorded histories replay on the current code', async () => {
     );
   });
 
+  it('has histories from before and after each patch, and of a sweep that continued as new', () => {
+    // sweep*.json predate 'quiet-progress-signals' and 'sweep-continue-as-new'; v2-* were recorded with them.
+    expect(files).toEqual(expect.arrayContaining(['v2-sweep.json', 'v2-sweep--hello.json', 'v2-sweep-long-run1.json', 'v2-sweep-long-run2.json']));
+  });
+
   it.each(files)('%s', async (file) => {
     const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, index[file]);
