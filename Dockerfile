@@ -6,7 +6,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# Not `npm ci`: package-lock.json lists only the Linux builds of platform
+# packages (see scripts/setup.sh); `npm install --no-save` keeps its versions.
+RUN npm install --no-save --omit=dev --no-audit --no-fund
 COPY . .
 ENV COOPCI_CONFIG=/etc/coopci/coopci.yaml
 ENTRYPOINT ["tini", "--", "node", "bin/coopci.mjs"]

@@ -6,7 +6,7 @@ import { listAlerts } from '../activities/warm-activities';
 import { startConverge, startWarmDeploy } from '../client/warm';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
-import { connectClient, UnreachableError, uiWorkflowsUrl } from '../client/connect';
+import { connectClient, taskQueuePollers, UnreachableError, uiWorkflowsUrl } from '../client/connect';
 import { buildSweepReport, renderMarkdownReport } from '../activities/report';
 import { applySchedules, calendarText, SWEEP_SCHEDULE_ID } from '../client/schedule';
 import { latestSweepId, runningSweep, signalSweep, startSweep, SweepRunningError, sweepStatus, uiLink } from '../client/sweep';
@@ -22,7 +22,8 @@ usage: coopci <command> [options]
 
 commands:
   config check FILE            validate a configuration file
-  worker                       run the worker (workflows + activities)
+  worker [--apply-schedules]   run the worker (workflows + activities)
+  worker status                whether a worker polls the task queue (exit 1 if none)
   sweep start                  start a sweep now
   sweep status [ID]            show a sweep (the latest when no ID)
   sweep abort [ID] --reason R  abort a sweep (the running one when no ID)
@@ -42,7 +43,15 @@ global options:
   --json          machine-readable output
   -h, --help      help for a command, e.g. "coopci sweep start --help"`,
   'config check': 'usage: coopci config check FILE\n\nExits 0 when FILE is valid; otherwise prints every problem, each naming its field, and exits 1.',
-  worker: 'usage: coopci worker [--config FILE]\n\nRuns a worker on the configured task queue until interrupted.',
+  worker: `usage: coopci worker [--apply-schedules] [--config FILE]
+
+Runs a worker on the configured task queue until interrupted (SIGINT/SIGTERM
+drain in-flight tasks). With --apply-schedules, first creates or updates the
+schedules, as "coopci schedule apply" does (for systemd units and containers).`,
+  'worker status': `usage: coopci worker status [--json]
+
+Lists the workers polling the configured task queue. Exits 1 when none has
+polled in the last minute (a health check for containers and monitoring).`,
   'sweep start': `usage: coopci sweep start [--recipes a,b] [--wait] [--json]
 
 Starts a sweep of every enrolled recipe (or only --recipes) and prints its
@@ -85,6 +94,7 @@ const OPTIONS = {
   id: { type: 'string' },
   all: { type: 'boolean' },
   format: { type: 'string' },
+  'apply-schedules': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -101,8 +111,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values: o, positionals: p } = parsed;
-  // `worker` and `report` take no sub-command; the others are two words.
-  const command = SINGLE_WORD.has(p[0] ?? '') ? p[0]! : [p[0], p[1]].filter(Boolean).join(' ');
+    // `worker` and `report` take an argument rather than a sub-command (except `worker status`).
+  const two = [p[0], p[1]].filter(Boolean).join(' ');
+  const command = HELP[two] === undefined && SINGLE_WORD.has(p[0] ?? '') ? p[0]! : two;
   const key = HELP[command] !== undefined ? command : (p[0] ?? '');
   if (o.help || p.length === 0) {
     console.log(HELP[key] ?? HELP['']);
@@ -143,8 +154,21 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
       }
     }
     case 'worker':
+      if (o['apply-schedules']) {
+        const { loaded, client } = await session(o);
+        for (const a of await applySchedules(client, loaded.config)) console.error(`schedule ${a.scheduleId}: ${a.outcome}`);
+      }
       await runWorker(configPath(o));
       return 0;
+    case 'worker status': {
+      const { loaded, client } = await session(o);
+      const pollers = await taskQueuePollers(client, loaded.config);
+      const live = pollers.filter((w) => w.secondsAgo <= 60);
+      if (json) console.log(JSON.stringify({ taskQueue: loaded.config.temporal.taskQueue, pollers }, null, 2));
+      else if (pollers.length === 0) console.log(`no worker has polled task queue "${loaded.config.temporal.taskQueue}"; start one with "coopci worker"`);
+      else for (const w of pollers) console.log(`${w.identity}  last poll ${w.secondsAgo}s ago`);
+      return live.length > 0 ? 0 : 1;
+    }
     case 'sweep start':
       return sweepStart(await session(o), o);
     case 'sweep status': {

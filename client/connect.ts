@@ -42,3 +42,17 @@ export async function connectClient(config: Pick<Config, 'temporal'>): Promise<C
 export function uiWorkflowsUrl(config: Pick<Config, 'temporal'>): string {
   return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(temporalSettings(config).namespace)}/workflows/`;
 }
+
+/** The workers that polled the config's task queue (workflow tasks), and how long ago. */
+export async function taskQueuePollers(client: Client, config: Pick<Config, 'temporal'>): Promise<{ identity: string; secondsAgo: number }[]> {
+  const s = temporalSettings(config);
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace: s.namespace,
+    taskQueue: { name: s.taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  return (pollers ?? []).map((p) => ({
+    identity: p.identity ?? 'unknown',
+    secondsAgo: p.lastAccessTime?.seconds ? Math.max(0, Math.round(Date.now() / 1000 - Number(p.lastAccessTime.seconds))) : Infinity,
+  }));
+}

@@ -106,6 +106,27 @@ ensure_abra() {
   fi
 }
 
+# Debian's Chromium, for the Web UI check in a real browser (playwright-core drives it;
+# Playwright's own browser download cannot work without the wider network).
+ensure_browser() {
+  if ! command -v chromium >/dev/null; then
+    log "installing Debian's chromium"
+    apt_install --no-install-recommends chromium
+  fi
+}
+
+# Debian's docker-compose and nix, which validate docker-compose.yml and the
+# Nix files in the tests (their images and nixpkgs cannot be fetched here).
+ensure_deploy_tools() {
+  local missing=()
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  command -v nix-instantiate >/dev/null || missing+=(nix-bin)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian's ${missing[*]}"
+    apt_install --no-install-recommends "${missing[@]}"
+  fi
+}
+
 main() {
   ensure_node_modules
   ensure_temporal
@@ -113,6 +134,8 @@ main() {
   ensure_images
   ensure_proxy_image
   ensure_abra
+  ensure_browser
+  ensure_deploy_tools
   log "ready: temporal $("$TEMPORAL_BIN" --version | awk '{print $3}'), docker $(docker version --format '{{.Server.Version}}'), swarm active"
 }
 

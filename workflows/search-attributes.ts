@@ -2,8 +2,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 /**
  * Custom search attributes shown as columns and filters in the Web UI. They
- * must be registered on the namespace (scripts/temporal-dev.sh does it for
- * the dev server; `temporal operator search-attribute create` in production).
+ * must be registered on the namespace: scripts/dev-server.ts does it for the
+ * dev server, docker-compose.yml's temporal-setup and nix/module.nix's dev
+ * server in production (test/deploy checks both lists match this one).
  */
 export const SA = {
   kind: defineSearchAttributeKey('CoopciKind', SearchAttributeType.KEYWORD),
