@@ -2,9 +2,16 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
+import { ApplicationFailure } from '@temporalio/common';
 
-export class RegistryError extends Error {
-  override name = 'RegistryError';
+/**
+ * A record that cannot be read. Not retryable: retrying cannot repair a file;
+ * a person must look at it, so it is left untouched and named.
+ */
+export class RegistryError extends ApplicationFailure {
+  constructor(message: string) {
+    super(message, 'RegistryError', true);
+  }
 }
 
 /**
