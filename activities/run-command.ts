@@ -63,8 +63,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
         stopped === 'timed out'
           ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
           : (stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage)));
-      const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets: secretValuesOf({ ...process.env, ...opts.env }) });
-      const headline = keyLine(out);
+      const secrets = secretValuesOf({ ...process.env, ...opts.env });
+      const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets });
+      // The error line is usually on stderr, which a flood on stdout would push out of the tail.
+      const headline = keyLine(tail(r.stderr ?? '', { lines: 50, secrets }), true) || keyLine(out);
       throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, stopped === 'timed out');
     }
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -94,10 +96,11 @@ async function reapGroup(pid: number | undefined): Promise<void> {
   for (let i = 0; i < 100 && signalGroup(pid, 0); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** The line that says what went wrong (git's "fatal:", abra's "FATA"), else the last one. */
-function keyLine(out: string): string {
+/** The line that says what went wrong (git's "fatal:", abra's "FATA"), else (unless `onlyErrors`) the last one. */
+function keyLine(out: string, onlyErrors = false): string {
   const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => /^(fatal|error|FATA|ERRO)\b/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
+  const error = lines.find((l) => /^(fatal|error|FATA|ERRO)\b/i.test(l));
+  return (error ?? (onlyErrors ? '' : (lines.at(-1) ?? ''))).slice(0, 300);
 }
 
 function activityContext(): Context | undefined {

@@ -22,7 +22,7 @@ export function redact(text: string, extraSecrets: readonly string[] = []): stri
 /** The last lines of a command's output, redacted (also of the given secret values), for an error message. */
 export function tail(text: string, o: { lines?: number; maxChars?: number; secrets?: readonly string[] } = {}): string {
   const { lines = 8, maxChars = 1500, secrets = [] } = o;
-  const t = redact(text, secrets).trimEnd().split('\n').slice(-lines).join('\n');
+  const t = printable(redact(text, secrets)).trimEnd().split('\n').slice(-lines).join('\n');
   return t.length > maxChars ? `…${t.slice(-maxChars)}` : t;
 }
 
@@ -37,4 +37,12 @@ export function secretValuesOf(env: Record<string, string | undefined>): string[
   return Object.entries(env)
     .filter(([k, v]) => SECRET_NAME.test(k) && v !== undefined && v.length >= 6)
     .map(([, v]) => v!);
+}
+
+/** Terminal escapes and control characters (a program printing garbage) made harmless for histories, reports and terminals. */
+export function printable(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n') // CRLF, and progress bars redrawn with \r, become lines
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]+/g, '\u2400');
 }

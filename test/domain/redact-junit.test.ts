@@ -20,6 +20,10 @@ describe('redact', () => {
     expect(t).toBe('line 18\nline 19\nTOKEN=[redacted]');
   });
 
+  it('makes garbage printable: terminal escapes dropped, control characters and invalid bytes marked', () => {
+    expect(tail('\x1b[31mred\x1b[0m ok\nbin\x00\x01\x02ary \ufffd\ufffd end\r\n10%\r50%\r')).toBe('red ok\nbin\u2400ary \u2400 end\n10%\n50%');
+  });
+
   it('scrubs bare values of secret-named environment variables', () => {
     const secrets = secretValuesOf({ TEMPORAL_API_KEY: 'k-123456789', SMTP_PASSWORD: 'hunter22', PATH: '/usr/bin', GITEA_TOKEN: 'short', HOME: '/root' });
     expect(secrets).toEqual(['k-123456789', 'hunter22']);

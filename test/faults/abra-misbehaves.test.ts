@@ -1,0 +1,41 @@
+/**
+ * abra exiting non-zero with garbage on its output: the recipe is FAILED with
+ * a bounded, printable reason naming the step, its cold app is still cleaned
+ * up through the Docker API, and the next recipe runs. (A hanging abra is the
+ * wedge test in test/integration/control.)
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSweep } from '../../client/sweep';
+import type { SweepResult } from '../../workflows/types';
+import { makeFixture } from '../helpers/fixture';
+import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+
+describe('abra misbehaving', () => {
+  afterAll(() => endRunningSweep());
+
+  it('exits 3 printing binary garbage and escapes: labelled, bounded, and the sweep goes on', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'garbage-abra-'));
+    const bin = path.join(dir, 'abra');
+    // 64 KiB of random bytes on stdout, escapes and a NUL on stderr, then a non-zero exit.
+    await writeFile(bin, `#!/bin/sh\nhead -c 65536 /dev/urandom\nprintf '\\033[31mFATA\\000 kaput\\033[0m\\n' >&2\nexit 3\n`);
+    await chmod(bin, 0o755);
+    const f = await makeFixture('garbage', [{ name: 'hello', from: 'hello', upTo: '1.0.0+1.0' }, { name: 'unreleased', from: 'unreleased' }], {
+      abra: { bin, dir: path.join(dir, 'abra-dir') },
+    });
+    const worker = await startWorker(f);
+    try {
+      const result = (await (await startSweep(await testClient(), f.loaded.config)).result()) as SweepResult;
+      const [hello, unreleased] = result.results;
+      expect(hello).toMatchObject({ recipe: 'hello', label: 'FAILED' });
+      expect(hello!.reason).toMatch(/^install: abra app new hello: exited 3: FATA\u2400 kaput/);
+      expect(hello!.reason.length).toBeLessThan(2500);
+      expect(hello!.reason).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);
+      expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });
+    } finally {
+      await worker.stop();
+    }
+  }, 180_000);
+});
