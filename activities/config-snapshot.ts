@@ -27,6 +27,7 @@ export function snapshotOf(config: Config, file: string, digest: string, only?: 
   return {
     digest,
     lanes: config.sweep.lanes,
+    ...(config.nodes.length > 0 ? { nodes: config.nodes } : {}),
     recipes,
     env: {
       stateDir: config.stateDir,

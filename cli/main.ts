@@ -22,7 +22,7 @@ usage: coopci <command> [options]
 
 commands:
   config check FILE            validate a configuration file
-  worker [--apply-schedules]   run the worker (workflows + activities)
+  worker [--apply-schedules] [--node N]  run the worker (workflows + activities)
   worker status                whether a worker polls the task queue (exit 1 if none)
   sweep start                  start a sweep now
   sweep status [ID]            show a sweep (the latest when no ID)
@@ -43,11 +43,13 @@ global options:
   --json          machine-readable output
   -h, --help      help for a command, e.g. "coopci sweep start --help"`,
   'config check': 'usage: coopci config check FILE\n\nExits 0 when FILE is valid; otherwise prints every problem, each naming its field, and exits 1.',
-  worker: `usage: coopci worker [--apply-schedules] [--config FILE]
+  worker: `usage: coopci worker [--apply-schedules] [--node NAME] [--config FILE]
 
 Runs a worker on the configured task queue until interrupted (SIGINT/SIGTERM
 drain in-flight tasks). With --apply-schedules, first creates or updates the
-schedules, as "coopci schedule apply" does (for systemd units and containers).`,
+schedules, as "coopci schedule apply" does (for systemd units and containers).
+With --node, polls that scale-out node's task queue (see "nodes" in the
+config): run one such worker on each Swarm node.`,
   'worker status': `usage: coopci worker status [--json]
 
 Lists the workers polling the configured task queue. Exits 1 when none has
@@ -95,6 +97,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   format: { type: 'string' },
   'apply-schedules': { type: 'boolean' },
+  node: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -158,7 +161,7 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
         const { loaded, client } = await session(o);
         for (const a of await applySchedules(client, loaded.config)) console.error(`schedule ${a.scheduleId}: ${a.outcome}`);
       }
-      await runWorker(configPath(o));
+      await runWorker(configPath(o), o.node as string | undefined);
       return 0;
     case 'worker status': {
       const { loaded, client } = await session(o);

@@ -90,6 +90,21 @@ export const WarmApp = z
   .strict();
 export type WarmApp = z.infer<typeof WarmApp>;
 
+/** A Swarm node with a worker of its own (scale-out): recipes are spread over nodes, one cold deploy at a time on each. */
+const SweepNode = z
+  .object({
+    name: appName.describe('A name for the node (shown in summaries and status).'),
+    taskQueue: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')
+      .describe('The task queue its worker polls (`coopci worker --node NAME`).'),
+    server: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,252}$/, 'must be an abra server name like "default" or a host name')
+      .describe('The abra server name of the node.'),
+  })
+  .strict();
+
 const Schedule = z
   .object({
     dayOfWeek: z
@@ -140,6 +155,10 @@ export const Config = z
       })
       .strict()
       .default({ lanes: 1, order: 'config' }),
+    nodes: z
+      .array(SweepNode)
+      .default([])
+      .describe('Scale-out: Swarm nodes with a worker each; recipes are spread over them, one at a time per node (sweep.lanes is then ignored). Empty: one node, the worker on temporal.taskQueue.'),
     warm: z.array(WarmApp).default([]).describe('Warm infrastructure (proxy first), deployed in `after` order by `coopci warm converge`.'),
     proxy: z
       .object({ app: appName.describe('Its name under `warm`.') })
@@ -159,6 +178,12 @@ export const Config = z
   .superRefine((c, ctx) => {
     unique(c.recipes.map((r) => r.name), ['recipes'], 'recipe', ctx);
     unique(c.warm.map((w) => w.name), ['warm'], 'warm app', ctx);
+    unique(c.nodes.map((n) => n.name), ['nodes'], 'node', ctx);
+    c.nodes.forEach((n, i) => {
+      if (n.taskQueue === c.temporal.taskQueue || c.nodes.findIndex((m) => m.taskQueue === n.taskQueue) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'taskQueue'], message: `task queue "${n.taskQueue}" is already used; each node needs its own` });
+      }
+    });
     if (!c.recipes.some((r) => r.enrolled)) {
       ctx.addIssue({ code: 'custom', path: ['recipes'], message: 'no recipe is enrolled: the sweep would silently do nothing' });
     }

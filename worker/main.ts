@@ -5,9 +5,16 @@
 import { loadConfig } from '../config/load';
 import { createWorker } from './create-worker';
 
-export async function runWorker(configFile: string): Promise<void> {
+/** Runs a worker on the configured task queue, or on a scale-out node's (`node`, a name under `nodes`). */
+export async function runWorker(configFile: string, node?: string): Promise<void> {
   const loaded = await loadConfig(configFile);
-  const { worker, close } = await createWorker({ loaded, workflowBundlePath: process.env.COOPCI_WORKFLOW_BUNDLE });
+  let taskQueue: string | undefined;
+  if (node) {
+    const n = loaded.config.nodes.find((x) => x.name === node);
+    if (!n) throw new Error(`no node "${node}" under nodes in ${loaded.file} (known: ${loaded.config.nodes.map((x) => x.name).join(', ') || 'none'})`);
+    taskQueue = n.taskQueue;
+  }
+  const { worker, close } = await createWorker({ loaded, workflowBundlePath: process.env.COOPCI_WORKFLOW_BUNDLE, taskQueue });
   console.error(`coopci worker: task queue "${worker.options.taskQueue}", config ${loaded.file}`);
   try {
     await worker.run();

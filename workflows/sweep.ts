@@ -28,7 +28,7 @@ import {
   SWEEP_LOCK_ID,
   sweepStatusQuery,
 } from './signals';
-import type { ConfigSnapshot, RecipeResult, RecipeSpec, RecipeStatus, SweepInput, SweepResult, SweepStatus } from './types';
+import type { ConfigSnapshot, RecipeResult, RecipeSpec, RecipeStatus, SweepInput, SweepNode, SweepResult, SweepStatus } from './types';
 
 /** Patch id: the lock outlives a continue-as-new (ABANDON, stale locks healed), and long sweeps continue as new. */
 export const SWEEP_CONTINUE_AS_NEW = 'sweep-continue-as-new';
@@ -108,10 +108,12 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
 
   // Lanes stop taking recipes once the history is long; the next run goes on from there.
   const historyLong = () => canRotate && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER));
-  const lane = async () => {
-    while (queue.length > 0 && !historyLong()) await runRecipe(queue.shift()!);
+  // One lane per node when the sweep is spread over nodes (each node runs one cold deploy at a time).
+  const lanes: (SweepNode | undefined)[] = snapshot.nodes?.length ? snapshot.nodes : Array.from({ length: snapshot.lanes }, () => undefined);
+  const lane = async (node: SweepNode | undefined) => {
+    while (queue.length > 0 && !historyLong()) await runRecipe(queue.shift()!, node);
   };
-  await Promise.all(Array.from({ length: Math.min(snapshot.lanes, queue.length) }, lane));
+  await Promise.all(lanes.slice(0, Math.max(1, Math.min(lanes.length, queue.length))).map(lane));
   if (queue.length > 0) {
     await condition(() => running.size === 0);
     return continueAsNew<typeof sweepWorkflow>({
@@ -134,7 +136,7 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
   for (let name = retryQueue.shift(); name && !aborting(); name = retryQueue.shift()) {
     const spec = snapshot.recipes.find((r) => r.name === name);
     const prior = results.get(name);
-    if (spec && prior && (prior.label === 'FAILED' || prior.label === 'GREEN_BUT_PROMOTE_FAILED')) await runRecipe(spec);
+    if (spec && prior && (prior.label === 'FAILED' || prior.label === 'GREEN_BUT_PROMOTE_FAILED')) await runRecipe(spec, snapshot.nodes?.[0]);
   }
 
   status.state = 'done';
@@ -156,7 +158,7 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
   }
   return result;
 
-  async function runRecipe(r: RecipeSpec): Promise<void> {
+  async function runRecipe(r: RecipeSpec, node?: SweepNode): Promise<void> {
     const s = byName.get(r.name)!;
     s.attempt += 1;
     delete s.label;
@@ -170,8 +172,10 @@ export async function sweepWorkflow(input: SweepInput = {}): Promise<SweepResult
     try {
       const child = await startChild(recipeWorkflow, {
         workflowId,
-        args: [{ sweepId, env: snapshot.env, recipe: r, reportTo: sweepId }],
-        staticSummary: `${r.name} (sweep ${sweepId}${s.attempt > 1 ? `, retry ${s.attempt - 1}` : ''})`,
+        // On a node: its worker runs the recipe and every step of it, against its abra server.
+        ...(node ? { taskQueue: node.taskQueue } : {}),
+        args: [{ sweepId, env: node ? { ...snapshot.env, server: node.server } : snapshot.env, recipe: r, reportTo: sweepId }],
+        staticSummary: `${r.name} (sweep ${sweepId}${s.attempt > 1 ? `, retry ${s.attempt - 1}` : ''}${node ? `, on ${node.name}` : ''})`,
         typedSearchAttributes: [
           { key: SA.kind, value: 'recipe' },
           { key: SA.sweepId, value: sweepId },

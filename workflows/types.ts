@@ -133,6 +133,14 @@ export interface ConfigSnapshot {
   env: RunEnv;
   recipes: RecipeSpec[];
   lanes: number;
+  /** Scale-out: one lane per node, each on the node's own task queue (absent: one node). */
+  nodes?: SweepNode[];
+}
+
+export interface SweepNode {
+  name: string;
+  taskQueue: string;
+  server: string;
 }
 
 export interface ProgressSignal {

@@ -91,6 +91,14 @@ describe('configuration', () => {
     expect(problems(mutate)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
 
+  it('takes scale-out nodes, each with a task queue of its own', () => {
+    const node = (name: string, taskQueue: string) => ({ name, taskQueue, server: 'default' });
+    expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('b', 'q-b')]))).toEqual([]);
+    expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('b', 'q-a')]))).toEqual(['nodes.1.taskQueue: task queue "q-a" is already used; each node needs its own']);
+    expect(problems((c) => (c.nodes = [node('a', 'coopci')]))).toEqual(['nodes.0.taskQueue: task queue "coopci" is already used; each node needs its own']);
+    expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('a', 'q-b')]))).toEqual(['nodes.1.name: duplicate node "a" (first at index 0)']);
+  });
+
   it('reports every problem at once', () => {
     const p = problems((c) => {
       c.ciDomain = 'nope';

@@ -29,9 +29,9 @@ export async function startWorker(f: Fixture) {
 }
 
 /** A worker in its own process (the CLI's), so a test can SIGKILL it like a crash would. */
-export function spawnWorker(f: Fixture): ChildProcess {
+export function spawnWorker(f: Fixture, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
-    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger },
+    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

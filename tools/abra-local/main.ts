@@ -11,6 +11,10 @@
  *
  * Supported: app new | deploy | upgrade | undeploy | remove | backup create | restore.
  * ABRA_LEDGER, when set, gets one JSON line per invocation (tests count side effects with it).
+ * ABRA_LOCAL_CRASH_CALLER_ON (fault injection for tests): a regex; the first
+ * invocation whose argv matches it SIGKILLs the process that started it (the
+ * worker) and then carries on, as a deploy does when its worker dies.
+ * ABRA_LOCAL_CRASH_MARKER names the file that makes it fire only once.
  */
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -191,10 +195,19 @@ async function backupOrRestore(domain: string | undefined, op: 'backup' | 'resto
   console.log(`${op} of ${domain}: ${volumes.length} volume(s)`);
 }
 
+async function crashCallerIfAsked(argv: string[]): Promise<void> {
+  const on = process.env.ABRA_LOCAL_CRASH_CALLER_ON;
+  const marker = process.env.ABRA_LOCAL_CRASH_MARKER;
+  if (!on || !marker || !new RegExp(on).test(argv.join(' ')) || (await exists(marker))) return;
+  await writeFile(marker, `${argv.join(' ')}\n`);
+  process.kill(process.ppid, 'SIGKILL');
+}
+
 async function main(argv: string[]) {
   if (process.env.ABRA_LEDGER) {
     await appendFile(process.env.ABRA_LEDGER, JSON.stringify({ ts: new Date().toISOString(), argv }) + '\n');
   }
+  await crashCallerIfAsked(argv);
   const [group, cmd, ...rest] = argv;
   if (group !== 'app') throw new Fatal(`abra-local supports only "abra app …" (got "${argv.slice(0, 2).join(' ')}")`);
   if (cmd === 'backup') {
