@@ -20,6 +20,8 @@ export class Abra {
     return this.run(
       ['app', 'new', assertRecipeName(recipe), assertVersion(version), '--server', this.env.server, '--domain', assertDomain(domain), '--secrets', '--no-input'],
       timeoutMs,
+      // `--secrets` makes abra print the secrets it generates: that output must never reach an error.
+      true,
     );
   }
 
@@ -48,11 +50,12 @@ export class Abra {
     return this.run(['app', 'restore', assertDomain(domain), '--no-input'], timeoutMs);
   }
 
-  private run(args: string[], timeoutMs: number) {
+  private run(args: string[], timeoutMs: number, sensitiveOutput = false) {
     return runCommand(this.env.bin, args, {
       env: { ABRA_DIR: this.env.dir },
       timeoutMs,
       label: `abra ${args.slice(0, 3).join(' ')}`,
+      sensitiveOutput,
     });
   }
 }

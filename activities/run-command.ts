@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Shown in errors instead of the full argv. */
   label?: string;
+  /** The output may hold secrets no pattern can recognise (abra prints generated secrets): never put it in an error. */
+  sensitiveOutput?: boolean;
 }
 
 /**
@@ -64,9 +66,11 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
           ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
           : (stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage)));
       const secrets = secretValuesOf({ ...process.env, ...opts.env });
-      const out = tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets });
+      const out = opts.sensitiveOutput ? '' : tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets });
       // The error line is usually on stderr, which a flood on stdout would push out of the tail.
-      const headline = keyLine(tail(r.stderr ?? '', { lines: 50, secrets }), true) || keyLine(out);
+      const headline = opts.sensitiveOutput
+        ? `output withheld (it may show generated secrets); run "abra" by hand on the server to see it`
+        : keyLine(tail(r.stderr ?? '', { lines: 50, secrets }), true) || keyLine(out);
       throw new CommandError(`${what}: ${why}${headline ? `: ${headline}` : ''}${out ? `\n${out}` : ''}`, r.exitCode, stopped === 'timed out');
     }
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

@@ -19,8 +19,9 @@ describe('abra misbehaving', () => {
   it('exits 3 printing binary garbage and escapes: labelled, bounded, and the sweep goes on', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'garbage-abra-'));
     const bin = path.join(dir, 'abra');
-    // 64 KiB of random bytes on stdout, escapes and a NUL on stderr, then a non-zero exit.
-    await writeFile(bin, `#!/bin/sh\nhead -c 65536 /dev/urandom\nprintf '\\033[31mFATA\\000 kaput\\033[0m\\n' >&2\nexit 3\n`);
+    // `app new` works; everything else prints 64 KiB of random bytes on stdout,
+    // escapes and a NUL on stderr, then exits non-zero.
+    await writeFile(bin, `#!/bin/sh\n[ "$2" = new ] && exit 0\nhead -c 65536 /dev/urandom\nprintf '\\033[31mFATA\\000 kaput\\033[0m\\n' >&2\nexit 3\n`);
     await chmod(bin, 0o755);
     const f = await makeFixture('garbage', [{ name: 'hello', from: 'hello', upTo: '1.0.0+1.0' }, { name: 'unreleased', from: 'unreleased' }], {
       abra: { bin, dir: path.join(dir, 'abra-dir') },
@@ -30,7 +31,7 @@ describe('abra misbehaving', () => {
       const result = (await (await startSweep(await testClient(), f.loaded.config)).result()) as SweepResult;
       const [hello, unreleased] = result.results;
       expect(hello).toMatchObject({ recipe: 'hello', label: 'FAILED' });
-      expect(hello!.reason).toMatch(/^install: abra app new hello: exited 3: FATA\u2400 kaput/);
+      expect(hello!.reason).toMatch(/^install: abra app deploy cold-hello\.ci\.test\.local: exited 3: FATA\u2400 kaput/);
       expect(hello!.reason.length).toBeLessThan(2500);
       expect(hello!.reason).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);
       expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });

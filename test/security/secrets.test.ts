@@ -1,9 +1,11 @@
 /**
- * Planted secrets appear nowhere: a worker whose environment holds an API key
- * and a password runs a recipe whose own test command prints both, bare and
- * as KEY=value, and fails. Neither value may appear in any workflow history
- * (fetched through the client, payloads decoded), the worker's log output,
- * the run directory (reports, results, JUnit) or the alerts.
+ * Planted secrets appear nowhere. abra prints the secrets it generates (one
+ * recipe's `app new` then fails, so that output would become its error); the
+ * worker's environment holds an API key and a password, which another
+ * recipe's own failing test command prints, bare and as KEY=value. None of
+ * these values may appear in any workflow history (fetched through the
+ * client, payloads decoded), the worker's log output, the run directory
+ * (reports, results, JUnit) or the alerts.
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -40,6 +42,8 @@ describe('secrets', () => {
 
   it('appear in no history, log, report or alert', async () => {
     const f = await makeFixture('secrets', [
+      // abra prints the secrets it generates; this one's `app new` then fails, so its output would be the error.
+      { name: 'leaky', from: 'hello', upTo: '1.0.0+1.0' },
       {
         name: 'hello',
         from: 'hello',
@@ -49,7 +53,7 @@ describe('secrets', () => {
     ]);
     let log = '';
     const worker = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
-      env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, HOOK_API_KEY: API_KEY, SMTP_PASSWORD: PASSWORD },
+      env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, HOOK_API_KEY: API_KEY, SMTP_PASSWORD: PASSWORD, ABRA_LOCAL_FAIL_ON: '^app new leaky ' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout!.on('data', (d) => (log += d));
@@ -59,6 +63,10 @@ describe('secrets', () => {
       const handle = await startSweep(client, f.loaded.config);
       const result = (await handle.result()) as SweepResult;
       const hello = result.results.find((r) => r.recipe === 'hello')!;
+      const leaky = result.results.find((r) => r.recipe === 'leaky')!;
+      expect(leaky.reason).toMatch(/^install: abra app new leaky: exited 1: output withheld/);
+      const generated = (await readFile(`${f.ledger}.secrets`, 'utf8')).split('\n').filter(Boolean);
+      expect(generated.length).toBeGreaterThanOrEqual(2); // leaky's and hello's (cold and warm)
       // The command did print the secrets (so the check has teeth), and they were scrubbed.
       expect(hello).toMatchObject({ label: 'FAILED' });
       expect(hello.reason).toMatch(/^custom: test command sh: exited 1: login with \[redacted\], key \[redacted\]/);
@@ -79,6 +87,7 @@ describe('secrets', () => {
       for (const [where, text] of everything) {
         expect(text.includes(API_KEY), `API key in ${where}`).toBe(false);
         expect(text.includes(PASSWORD), `password in ${where}`).toBe(false);
+        for (const s of generated) expect(text.includes(s), `an abra-generated secret in ${where}`).toBe(false);
       }
     } finally {
       worker.kill('SIGTERM');

@@ -15,6 +15,11 @@
  * invocation whose argv matches it SIGKILLs the process that started it (the
  * worker) and then carries on, as a deploy does when its worker dies.
  * ABRA_LOCAL_CRASH_MARKER names the file that makes it fire only once.
+ * ABRA_LOCAL_FAIL_ON (tests): `app new` whose argv matches this regex fails
+ * after its work is done, its generated secrets already printed.
+ * `app new --secrets` prints the generated secrets, as abra does; with
+ * ABRA_LEDGER set their values also go to ABRA_LEDGER.secrets (for the tests
+ * that prove they leak nowhere).
  */
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -101,12 +106,23 @@ async function appNew(a: Args) {
   await writeFile(file, [`TYPE=${recipe}:${version}`, `DOMAIN=${domain}`, ...lines].join('\n') + '\n', { mode: 0o600 });
   if (a.flags.has('--secrets')) {
     const stack = stackName(domain);
+    const generated: [string, string][] = [];
     for (const [key, ver] of parseEnv(lines.join('\n'))) {
       const m = /^SECRET_(.+)_VERSION$/.exec(key);
       if (!m) continue;
       const name = `${stack}_${m[1]!.toLowerCase()}_${ver}`;
-      await sh('docker', ['secret', 'create', name, '-'], { input: randomBytes(24).toString('hex') });
+      const value = randomBytes(24).toString('hex');
+      await sh('docker', ['secret', 'create', name, '-'], { input: value });
+      generated.push([m[1]!.toLowerCase(), value]);
     }
+    // Like abra, show the generated secrets once (a table of names and values).
+    if (generated.length) console.log(['NAME  VALUE', ...generated.map(([n, v]) => `${n}  ${v}`)].join('\n'));
+    if (process.env.ABRA_LEDGER) {
+      for (const [, v] of generated) await appendFile(`${process.env.ABRA_LEDGER}.secrets`, `${v}\n`);
+    }
+  }
+  if (process.env.ABRA_LOCAL_FAIL_ON && new RegExp(process.env.ABRA_LOCAL_FAIL_ON).test(process.argv.slice(2).join(' '))) {
+    throw new Fatal(`failing on purpose (ABRA_LOCAL_FAIL_ON) after creating ${domain}`);
   }
   console.log(`A new ${recipe} app has been created! ${domain}`);
 }
