@@ -8,7 +8,8 @@ import type { RunEnv } from '../workflows/types';
 import { Abra } from './abra';
 import { describeProbe, waitHealthy, type GateResult } from './health';
 import { paths } from './state-paths';
-import { describeServices, isConverged, stackLeftovers, stackServices } from './swarm';
+import { describeServices, isConverged } from '../domain/convergence';
+import { stackLeftovers, stackServices } from './swarm';
 
 /** App lifecycle built from abra commands plus Swarm and HTTP checks; shared by cold runs and promotes. */
 export class Apps {

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { secretValuesOf, tail } from '../domain/redact';
 
@@ -34,6 +35,9 @@ export interface RunOptions {
  */
 export async function runCommand(file: string, args: readonly string[], opts: RunOptions): Promise<{ stdout: string; stderr: string }> {
   const ctx = activityContext();
+  const what = opts.label ?? `${file} ${args.slice(0, 3).join(' ')}`;
+  // A cancelled step starts nothing: even a moment of `abra app new` leaves files behind.
+  if (ctx?.cancellationSignal.aborted) throw new CancelledFailure(`${what}: cancelled`);
   const beat = ctx ? setInterval(() => ctx.heartbeat(), 2_000) : undefined;
   const child = execa(file, args, {
     env: opts.env,
@@ -54,17 +58,17 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   };
   const timer = setTimeout(() => stop('timed out'), opts.timeoutMs);
   const onCancel = () => stop('cancelled');
-  if (ctx?.cancellationSignal.aborted) onCancel();
   ctx?.cancellationSignal.addEventListener('abort', onCancel);
   try {
     const r = await child;
     if (stopped) await reapGroup(child.pid);
+    // Reported as a cancellation, not a failure: the workflow then knows the step was stopped, not broken.
+    if (stopped === 'cancelled') throw new CancelledFailure(`${what}: cancelled`);
     if (r.failed || stopped) {
-      const what = opts.label ?? `${file} ${args.slice(0, 3).join(' ')}`;
       const why =
         stopped === 'timed out'
           ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
-          : (stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage)));
+          : (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage));
       const secrets = secretValuesOf({ ...process.env, ...opts.env });
       const out = opts.sensitiveOutput ? '' : tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets });
       // The error line is usually on stderr, which a flood on stdout would push out of the tail.

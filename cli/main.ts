@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { listAlerts } from '../activities/warm-activities';
-import { startConverge, startWarmDeploy } from '../client/warm';
+import { abortWarmDeploy, startConverge, startWarmDeploy, warmDeployStatus } from '../client/warm';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import { connectClient, taskQueuePollers, UnreachableError, uiWorkflowsUrl } from '../client/connect';
@@ -33,6 +33,8 @@ commands:
   schedule show                print the schedule
   schedule trigger             start a scheduled sweep now
   proxy deploy                 health-gated deploy of the latest proxy release
+  proxy status                 the proxy deploy's phase, or its last outcome
+  proxy abort --reason R       stop the running proxy deploy and roll back
   warm converge                bring every warm app up in order, each gated
   alerts list                  alerts raised by gated deploys
   alerts clear [FILE…|--all]   remove alerts once handled
@@ -71,6 +73,12 @@ not run. Refused, naming the running sweep, when one is already running.`,
 Deploys the latest release of the proxy, gates it on the signal it serves
 itself, then records last-good or rolls back and writes an alert. With
 --json --wait prints {"workflowId","outcome","version","lastGood","alert"}.`,
+  'proxy status': 'usage: coopci proxy status [--json]\n\nThe running deploy\'s phase, or the outcome of the last one.',
+  'proxy abort': `usage: coopci proxy abort --reason TEXT
+
+Stops the running proxy deploy: the step in flight (deploy or gate) is
+stopped, then the proxy is rolled back to last-good. No alert is written:
+the reason is recorded with the deploy.`,
   'warm converge': `usage: coopci warm converge [--wait] [--json]
 
 Deploys the warm apps in dependency order (proxy first), each through its
@@ -240,6 +248,24 @@ async function dispatch(command: string, args: string[], o: Record<string, strin
       const r = (await handle.result()) as WarmDeployResult;
       if (json) console.log(JSON.stringify({ workflowId: r.workflowId, outcome: r.outcome, version: r.version, lastGood: r.lastGood, alert: r.alert, reason: r.reason }, null, 2));
       else console.log(`${r.outcome}: ${r.app} ${r.version} (last good: ${r.lastGood ?? 'none'})\n${r.reason}${r.alert ? `\nalert: ${r.alert}` : ''}`);
+      return 0;
+    }
+    case 'proxy status': {
+      const { loaded, client } = await session(o);
+      const s = await warmDeployStatus(client, loaded.config);
+      const link = uiLink(loaded.config, s.workflowId);
+      if (json) console.log(JSON.stringify({ ...s, ui: link }, null, 2));
+      else if (s.running) console.log(`${s.workflowId}: ${s.phase}${s.abortReason ? ` (aborting: ${s.abortReason})` : ''} — ${link}`);
+      else {
+        const r = s.result as WarmDeployResult | null;
+        console.log(`${s.workflowId}: ${s.status.toLowerCase()}${r ? ` — ${r.outcome} ${r.version} (last good: ${r.lastGood ?? 'none'}): ${r.reason}` : ''} — ${link}`);
+      }
+      return 0;
+    }
+    case 'proxy abort': {
+      if (!o.reason) throw new UsageError('proxy abort needs --reason TEXT (it is recorded with the deploy)');
+      const { loaded, client } = await session(o);
+      console.log(`abort sent to ${await abortWarmDeploy(client, loaded.config, String(o.reason))}`);
       return 0;
     }
     case 'warm converge': {

@@ -2,7 +2,8 @@
  * Records the event histories of a finished sweep and its recipe workflows
  * into test/histories/, for the replay test (test/replay.test.ts). Run it
  * against a server where a representative sweep completed, e.g. after
- * `npm start`:  npx tsx scripts/record-histories.ts [SWEEP_ID] [--address HOST:PORT] [--tag v2]
+ * `npm start`:  npx tsx scripts/record-histories.ts [SWEEP_ID] [--address HOST:PORT] [--tag v2] [--sweep-only]
+ * (--sweep-only: just the sweep and its recipes, not the gated deploys and converge).
  * Recordings are added, never replaced by accident: after a workflow change,
  * record under a new --tag and keep the old files, since they are what
  * executions started before the change look like.
@@ -17,7 +18,7 @@ import { temporalBin } from './dev-server';
 import { SA } from '../workflows/search-attributes';
 
 const { values, positionals } = parseArgs({
-  options: { address: { type: 'string', default: '127.0.0.1:7233' }, tag: { type: 'string' } },
+  options: { address: { type: 'string', default: '127.0.0.1:7233' }, tag: { type: 'string' }, 'sweep-only': { type: 'boolean' } },
   allowPositionals: true,
 });
 const client = new Client({ connection: await Connection.connect({ address: values.address }) });
@@ -38,7 +39,7 @@ const index = JSON.parse(await readFile(indexFile, 'utf8').catch(() => '{}')) as
 for await (const w of client.workflow.list({ query: `${SA.sweepId.name} = '${sweepId}' AND ${SA.kind.name} = 'recipe'` })) ids.push(w.workflowId);
 // The gated deploys and the converge (with its per-app children) the quick start ran, when present.
 for await (const w of client.workflow.list({ query: `${SA.kind.name} IN ('warm', 'converge') AND ExecutionStatus = 'Completed'` })) {
-  if (!ids.includes(w.workflowId)) ids.push(w.workflowId);
+  if (!values['sweep-only'] && !ids.includes(w.workflowId)) ids.push(w.workflowId);
 }
 for (const id of ids) {
   // The temporal CLI's JSON is the format the SDK's replayer reads (historyFromJSON).

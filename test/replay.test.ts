@@ -11,8 +11,22 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it, inject } from 'vitest';
 import '../test/helpers/temporal';
+import { WAIT_FOR_CANCELLED_STEPS } from '../workflows/cancellation';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+
+interface RecordedEvent {
+  eventType: string;
+  markerRecordedEventAttributes?: { markerName: string; details?: { 'patch-data'?: { payloads: { data: string }[] } } };
+}
+const eventsOf = async (file: string) => (JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { events: RecordedEvent[] }).events;
+/** The patch ids a history recorded (core_patch markers carry {"id": …} as a JSON payload). */
+const patchesIn = (events: RecordedEvent[]) =>
+  events.flatMap((e) =>
+    e.markerRecordedEventAttributes?.markerName === 'core_patch'
+      ? (e.markerRecordedEventAttributes.details?.['patch-data']?.payloads ?? []).map((p) => (JSON.parse(Buffer.from(p.data, 'base64').toString()) as { id: string }).id)
+      : [],
+  );
 
 describe('recorded histories replay on the current code', async () => {
   // file name → the workflow id it was recorded under (replay must use the same id)
@@ -28,6 +42,15 @@ describe('recorded histories replay on the current code', async () => {
   it('has histories from before and after each patch, and of a sweep that continued as new', () => {
     // sweep*.json predate 'quiet-progress-signals' and 'sweep-continue-as-new'; v2-* were recorded with them.
     expect(files).toEqual(expect.arrayContaining(['v2-sweep.json', 'v2-sweep--hello.json', 'v2-sweep-long-run1.json', 'v2-sweep-long-run2.json']));
+  });
+
+  it("has an aborted recipe and a gated deploy recorded under 'wait-for-cancelled-steps', and ones from before it", async () => {
+    const aborted = await eventsOf('v3-abort-sweep--broken.json');
+    expect(patchesIn(aborted)).toContain(WAIT_FOR_CANCELLED_STEPS);
+    expect(aborted.map((e) => e.eventType)).toContain('EVENT_TYPE_ACTIVITY_TASK_CANCELED');
+    expect(patchesIn(await eventsOf('v3-deploy-traefik.json'))).toContain(WAIT_FOR_CANCELLED_STEPS);
+    expect(patchesIn(await eventsOf('v2-sweep--hello.json'))).not.toContain(WAIT_FOR_CANCELLED_STEPS);
+    expect(patchesIn(await eventsOf('deploy-traefik.json'))).not.toContain(WAIT_FOR_CANCELLED_STEPS);
   });
 
   it.each(files)('%s', async (file) => {

@@ -28,6 +28,10 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     activities: createActivities({ configFile: setup.loaded.file, client }),
     // One cold deploy at a time per node is the sweep's business (lanes); this bounds the worker itself.
     maxConcurrentActivityTaskExecutions: 8,
+    // An abort reaches an activity only in a heartbeat's reply; by default those
+    // go out every 16 s (0.8 × the 20 s heartbeat timeout). Every 2 s keeps an
+    // abort prompt for a few cheap RPCs that never enter the history.
+    maxHeartbeatThrottleInterval: '2s',
   });
   return { worker, close: () => connection.close() };
 }

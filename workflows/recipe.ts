@@ -14,6 +14,7 @@ import { labelResult, type RunOutcome } from '../domain/label';
 import { promoteGate } from '../domain/promote-gate';
 import { latestRelease } from '../domain/version';
 import type { Activities } from './activity-types';
+import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
 import { SA } from './search-attributes';
 import { abortSignal, progressSignal, recipeStatusQuery } from './signals';
@@ -41,12 +42,14 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     heartbeatTimeout: '20s',
     retry: { maximumAttempts: 3, initialInterval: '2s' },
   });
+  const cancellationType = sideEffectCancellation();
   const gateSeconds = recipe.health.deadlineSeconds + t.deploySeconds + t.convergeSeconds;
   const tierActs = proxyActivities<Activities>({
     // Two full deploys (upgrade tier), teardowns, backups and the test command, with margin; each step has its own tighter timeout.
     startToCloseTimeout: `${2 * gateSeconds + 2 * t.teardownSeconds + 2 * t.backupSeconds + (recipe.test?.timeoutSeconds ?? 0) + 60}s`,
     heartbeatTimeout: '20s',
     retry: { maximumAttempts: 2, initialInterval: '5s' },
+    cancellationType,
   });
   const cleanup = proxyActivities<Activities>({
     startToCloseTimeout: `${3 * t.teardownSeconds + 60}s`,
@@ -57,6 +60,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     startToCloseTimeout: `${gateSeconds + 2 * t.teardownSeconds + 60}s`,
     heartbeatTimeout: '20s',
     retry: { maximumAttempts: 3, initialInterval: '5s' },
+    cancellationType,
   });
 
   const status: RecipeStatus = { recipe: recipe.name, phase: 'pending', workflowId, startedAt, attempt: 1 };

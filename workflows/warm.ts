@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Alert } from '../domain/warm-records';
 import type { Activities } from './activity-types';
+import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
 import { SA } from './search-attributes';
 import { abortSignal, warmStatusQuery } from './signals';
@@ -43,6 +44,7 @@ export async function warmDeployWorkflow(input: { app?: string } = {}): Promise<
     startToCloseTimeout: `${t.mirrorSyncSeconds + t.deploySeconds + t.convergeSeconds + 60}s`,
     heartbeatTimeout: '20s',
     retry: { maximumAttempts: 3, initialInterval: '5s' },
+    cancellationType: sideEffectCancellation(),
   });
   const gate = proxyActivities<Activities>({
     startToCloseTimeout: `${w.app.health.deadlineSeconds + w.app.health.requestTimeoutSeconds + 60}s`,

@@ -112,6 +112,14 @@ describe('abort', () => {
     expect(result.results[1]).toMatchObject({ recipe: 'broken', label: 'SKIPPED', reason: 'aborted: operator test' });
     expect(await stackLeftovers(docker(), stackName('cold-hello.ci.test.local'))).toEqual(nothingLeft);
     await expect(stat(path.join(f.abraDir, 'servers', 'default', 'cold-hello.ci.test.local.env'))).rejects.toThrow(/ENOENT/);
+    // The teardown waited for the aborted tier to stop: in the recipe's history
+    // the tier's cancellation completed before the teardown was scheduled.
+    const events = (await client.workflow.getHandle(`${handle.workflowId}/hello`).fetchHistory()).events ?? [];
+    const scheduled = (type: string) => events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => Number(e.eventId));
+    const cancelled = events.findIndex((e) => e.activityTaskCanceledEventAttributes && scheduled('runTier').includes(Number(e.activityTaskCanceledEventAttributes.scheduledEventId)));
+    const teardown = events.findIndex((e) => Number(e.eventId) === scheduled('teardownColdApp')[0]);
+    expect(cancelled).toBeGreaterThan(-1);
+    expect(teardown).toBeGreaterThan(cancelled);
   }, 300_000);
 });
 

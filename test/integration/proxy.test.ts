@@ -2,6 +2,7 @@
  * The health-gated proxy deploy on real Temporal, a real Swarm and a real
  * HTTPS proxy (images/proxy) with one release per way a proxy breaks.
  */
+import { once } from 'node:events';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -123,6 +124,46 @@ describe('proxy deploy durability', () => {
       expect(await servedVersion()).toBe('1.1.0+3.1');
     } finally {
       await w2.stop();
+      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
+    }
+  }, 300_000);
+});
+
+describe('proxy deploy abort', () => {
+  it('stops the deploy in flight, then rolls back to last-good without an alert', async () => {
+    const f = await proxyFixture('proxy-abort');
+    await buildProxyUpstream(f, '1.1.0+3.1');
+    // abra hangs on the new release, as a deploy stuck on an unreachable server does.
+    const w = spawnWorker(f, { ABRA_LOCAL_HANG_ON: '1\\.2\\.0\\+3\\.2' });
+    const client = await testClient();
+    try {
+      expect(((await (await startWarmDeploy(client, f.loaded.config)).result()) as WarmDeployResult).outcome).toBe('HEALTHY');
+      expect(await cli(f, ['proxy', 'abort', '--reason', 'too early'])).toMatchObject({
+        code: 1,
+        stderr: 'error: no deploy of traefik is running (deploy-traefik: completed); start one with "coopci proxy deploy"\n',
+      });
+
+      await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
+      const handle = await startWarmDeploy(client, f.loaded.config);
+      await waitFor('the hung deploy', async () => (await f.abraCalls()).some((a) => a.includes('1.2.0+3.2')));
+      expect((await cli(f, ['proxy', 'status'])).stdout).toMatch(/^deploy-traefik: deploying — http/);
+      expect(await cli(f, ['proxy', 'abort', '--reason', 'operator test'])).toMatchObject({ code: 0, stdout: 'abort sent to deploy-traefik\n' });
+
+      const r = (await handle.result()) as WarmDeployResult;
+      expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.2.0+3.2', lastGood: '1.1.0+3.1', alert: null, reason: 'aborted: operator test; traefik serving last-good 1.1.0+3.1 again' });
+      expect(await listAlerts(f.stateDir)).toEqual([]);
+      expect(await servedVersion()).toBe('1.1.0+3.1');
+      expect((await cli(f, ['proxy', 'status'])).stdout).toContain('deploy-traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: operator test;');
+      // The rollback was scheduled only once the aborted deploy had stopped.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const deploys = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deployWarm').map((e) => Number(e.eventId));
+      expect(deploys).toHaveLength(2);
+      const cancelled = events.findIndex((e) => Number(e.activityTaskCanceledEventAttributes?.scheduledEventId) === deploys[0]);
+      expect(cancelled).toBeGreaterThan(-1);
+      expect(events.findIndex((e) => Number(e.eventId) === deploys[1])).toBeGreaterThan(cancelled);
+    } finally {
+      w.kill('SIGTERM');
+      await once(w, 'exit');
       await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
     }
   }, 300_000);

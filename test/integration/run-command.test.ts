@@ -3,6 +3,7 @@
  * activity stops the program's whole process group, so a grandchild (abra's
  * own `docker …` calls) cannot finish its work after the teardown.
  */
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -54,9 +55,27 @@ describe('runCommand', () => {
     await new Promise((r) => setTimeout(r, 300));
     env.cancel();
     const e = await running;
-    expect(e.message).toMatch(/^abra app upgrade: cancelled/);
+    // A cancellation, not a failure: the workflow sees the step stopped, not broken.
+    expect(e).toBeInstanceOf(CancelledFailure);
+    expect(e.message).toBe('abra app upgrade: cancelled');
     expect(alive(Number(await readFile(path.join(dir, 'grandchild'), 'utf8')))).toBe(false);
     await new Promise((r) => setTimeout(r, 2_000));
     expect(existsSync(path.join(dir, 'late'))).toBe(false);
+  });
+
+  it('starts nothing once its activity is cancelled', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runcmd-'));
+    const env = new MockActivityEnvironment();
+    const e = await env
+      .run(async () => {
+        env.cancel();
+        await new Promise((r) => setTimeout(r, 50)); // the cancellation lands
+        return runCommand('sh', ['-c', `echo started > ${dir}/started`], { timeoutMs: 5_000, label: 'abra app new' });
+      })
+      .then(() => new Error('ran'), (x: Error) => x);
+    expect(e).toBeInstanceOf(CancelledFailure);
+    expect(e.message).toBe('abra app new: cancelled');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(path.join(dir, 'started'))).toBe(false);
   });
 });

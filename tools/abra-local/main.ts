@@ -17,6 +17,8 @@
  * ABRA_LOCAL_CRASH_MARKER names the file that makes it fire only once.
  * ABRA_LOCAL_FAIL_ON (tests): `app new` whose argv matches this regex fails
  * after its work is done, its generated secrets already printed.
+ * ABRA_LOCAL_HANG_ON (tests): an invocation whose argv matches this regex
+ * hangs until it is killed, as a deploy stuck on an unreachable server does.
  * `app new --secrets` prints the generated secrets, as abra does; with
  * ABRA_LEDGER set their values also go to ABRA_LEDGER.secrets (for the tests
  * that prove they leak nowhere).
@@ -27,7 +29,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { stackName } from '../../domain/stack-name';
-import { describeServices, docker, isConverged, stackLeftovers, stackServices } from '../../activities/swarm';
+import { docker, stackLeftovers, stackServices } from '../../activities/swarm';
+import { describeServices, isConverged } from '../../domain/convergence';
 
 class Fatal extends Error {}
 
@@ -224,6 +227,9 @@ async function main(argv: string[]) {
     await appendFile(process.env.ABRA_LEDGER, JSON.stringify({ ts: new Date().toISOString(), argv }) + '\n');
   }
   await crashCallerIfAsked(argv);
+  if (process.env.ABRA_LOCAL_HANG_ON && new RegExp(process.env.ABRA_LOCAL_HANG_ON).test(argv.join(' '))) {
+    await new Promise(() => setInterval(() => undefined, 60_000)); // the timer keeps the process alive
+  }
   const [group, cmd, ...rest] = argv;
   if (group !== 'app') throw new Fatal(`abra-local supports only "abra app …" (got "${argv.slice(0, 2).join(' ')}")`);
   if (cmd === 'backup') {
