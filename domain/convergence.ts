@@ -10,12 +10,14 @@ export interface ServiceState {
 }
 
 /**
- * A task counts as running once it has been running for a moment, as the
- * docker CLI's own convergence wait does: a container that exits at once
- * (crash-looping under Swarm's restart policy) is briefly 'running' on every
- * restart, and a poll landing in that instant must not call it converged.
+ * A task counts as running once it has been running for a while, as the
+ * docker CLI's own convergence wait does (it waits 5 s): a container that
+ * exits at once (crash-looping under Swarm's restart policy) is 'running' for
+ * a moment on every restart, and a poll landing then must not call it
+ * converged. Swarm reports the exit up to ~0.7 s late here; 2 s leaves margin
+ * without slowing every deploy by the CLI's full 5 s.
  */
-export const STABLE_RUNNING_MS = 1000;
+export const STABLE_RUNNING_MS = 2000;
 
 export function runsStably(status: { State?: string; Timestamp?: string } | undefined, nowMs: number): boolean {
   if (status?.State !== 'running' || !status.Timestamp) return false;

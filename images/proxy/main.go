@@ -26,7 +26,12 @@ func main() {
 	}
 	if mode == "refuse" {
 		log.Printf("release %s: not listening (refuse mode)", release)
-		select {}
+		// Keep running without listening, as a proxy stuck before its listener
+		// does. (A bare `select {}` is a deadlock the Go runtime kills at once:
+		// that release would crash-loop and never converge, a different failure.)
+		for {
+			time.Sleep(time.Hour)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/version", func(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,7 @@ const t0 = Date.parse('2026-11-22T17:00:00.000Z');
 
 describe('runsStably', () => {
   it.each([
-    ['running long enough (Docker nanosecond timestamp)', { State: 'running', Timestamp: '2026-11-22T16:59:58.123456789Z' }, true],
+    ['running long enough (Docker nanosecond timestamp)', { State: 'running', Timestamp: '2026-11-22T16:59:57.123456789Z' }, true],
     ['running exactly the stability period', { State: 'running', Timestamp: new Date(t0 - STABLE_RUNNING_MS).toISOString() }, true],
     ['running for an instant: a crash-looping container between restarts', { State: 'running', Timestamp: '2026-11-22T16:59:59.990Z' }, false],
     ['starting', { State: 'starting', Timestamp: '2026-11-22T16:59:00Z' }, false],
