@@ -1,19 +1,23 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import { canonicalDomain } from '../domain/canonical-domain';
-import { CanonicalRecord } from '../domain/registry-record';
+import { alreadyRunning } from '../domain/deploy-plan';
+import { fillTemplate } from '../domain/template';
+import { effectiveTimeouts } from '../domain/timeouts';
+import { nodeMismatch, type CanonicalRecord } from '../domain/registry-record';
+import { canonicals } from '../state/canonicals';
 import { coldDomain } from '../domain/stack-name';
 import { previousRelease } from '../domain/version';
-import type { RecipeResult, RecipeSpec, RunEnv, TierName, TierResult } from '../workflows/types';
-import { Apps } from './apps';
-import { checkoutForAbra, declaresBackup, listTags, syncMirror, tagCommit } from './git';
-import { junitForTier, parseJunit } from './junit';
-import { readJson, writeJsonAtomic } from './registry';
-import { runCommand } from './run-command';
-import { paths } from './state-paths';
+import type { RecipeResult, RecipeSpec, RunEnv, TierName, TierResult } from '../contract/types';
+import { Apps } from '../adapters/apps';
+import { checkoutForAbra, declaresBackup, listTags, syncMirror, tagCommit } from '../adapters/git';
+import { junitForTier, parseJunit } from '../adapters/junit';
+import { writeJsonAtomic } from '../state/json-store';
+import { runCommand } from '../adapters/run-command';
+import { paths } from '../state/paths';
 
 interface Base {
   env: RunEnv;
@@ -33,9 +37,9 @@ export interface TierInput extends Base, ColdPlan {
   runDir: string;
 }
 
-/** A recipe's effective timeouts: the global ones with its own overrides. */
-export function timeoutsFor(env: RunEnv, recipe: RecipeSpec): RunEnv {
-  return { ...env, timeouts: { ...env.timeouts, ...recipe.timeouts } };
+/** The run's settings with the recipe's effective timeouts. */
+function timeoutsFor(env: RunEnv, recipe: RecipeSpec): RunEnv {
+  return { ...env, timeouts: effectiveTimeouts(env.timeouts, recipe.timeouts) };
 }
 
 export function createRecipeActivities(docker: Docker) {
@@ -51,7 +55,7 @@ export function createRecipeActivities(docker: Docker) {
     },
 
     async readCanonical(b: { env: RunEnv; recipe: string }): Promise<CanonicalRecord | null> {
-      return readJson(paths.canonical(b.env.stateDir, b.recipe), CanonicalRecord);
+      return canonicals.read(b.env.stateDir, b.recipe);
     },
 
     /** Checks out the tag for abra, clears a crashed run's cold app, and works out which tiers apply. */
@@ -82,6 +86,10 @@ export function createRecipeActivities(docker: Docker) {
         status = 'n/a';
         reason = why;
       };
+      const junit = path.join('junit', `${i.tier}.xml`);
+      await mkdir(path.join(i.runDir, 'junit'), { recursive: true });
+      // A report left by an earlier attempt must never be read (or kept) as this attempt's.
+      await rm(path.join(i.runDir, junit), { force: true });
       try {
         switch (i.tier) {
           case 'install':
@@ -122,11 +130,9 @@ export function createRecipeActivities(docker: Docker) {
         reason = (e as Error).message;
       }
       const durationMs = Date.now() - start;
-      const junit = path.join('junit', `${i.tier}.xml`);
-      await mkdir(path.join(i.runDir, 'junit'), { recursive: true });
-      if (i.tier !== 'custom' || status !== 'pass') {
-        await writeFile(path.join(i.runDir, junit), junitForTier(i.recipe.name, i.tier, status, durationMs, reason));
-      }
+      // The test command's own report is the evidence when it wrote one (failing tests included); else one case for the tier.
+      const ownReport = i.tier === 'custom' && (await exists(path.join(i.runDir, junit)));
+      if (!ownReport) await writeFile(path.join(i.runDir, junit), junitForTier(i.recipe.name, i.tier, status, durationMs, reason));
       const result: TierResult = { tier: i.tier, status, durationMs, junit, ...(reason ? { reason } : {}) };
       await writeJsonAtomic(path.join(i.runDir, 'tiers', `${i.tier}.json`), result);
       return result;
@@ -142,19 +148,29 @@ export function createRecipeActivities(docker: Docker) {
      * Idempotent: a record already at this version, or the app already running
      * this version (a retry after a crash), deploys nothing again.
      */
-    async promoteDeploy(b: Base & { version: string }): Promise<{ domain: string; done: 'deployed' | 'already-recorded' | 'already-deployed' }> {
+    async promoteDeploy(b: Base & { version: string; node?: string }): Promise<{ domain: string; done: 'deployed' | 'already-recorded' | 'already-deployed' }> {
       const domain = canonicalDomain(b.recipe.name, b.env.ciDomain, b.env.liveWarmDomains);
-      const record = await readJson(paths.canonical(b.env.stateDir, b.recipe.name), CanonicalRecord);
+      const record = await canonicals.read(b.env.stateDir, b.recipe.name);
       if (record?.version === b.version) return { domain, done: 'already-recorded' };
+      canonicals.assertNotBackwards(b.recipe.name, record, b.version);
+      const elsewhere = nodeMismatch(record, b.node);
+      if (elsewhere) throw ApplicationFailure.nonRetryable(`${elsewhere}: not advanced here (its data is there)`, 'CanonicalOnAnotherNode');
+      // Deploy exactly the tested tag: the checkout the cold run left may be hours old, or moved by another run since.
+      await checkoutForAbra(
+        paths.mirror(b.env.stateDir, b.recipe.name),
+        paths.abraRecipe(b.env.abra.dir, b.recipe.name),
+        b.version,
+        ms(b, 'mirrorSyncSeconds'),
+      );
       const a = apps(b);
-      if ((await a.isDeployed(domain)) && (await a.appVersion(domain)) === b.version) {
+      if (alreadyRunning(await a.state(domain), b.version)) {
         await a.waitConverged(domain, ms(b, 'convergeSeconds'));
         await a.waitHealthy(domain, b.recipe.health);
         return { domain, done: 'already-deployed' };
       }
       if (!record) {
-        // Fresh seed: a failed earlier attempt's stack and secrets must not block this one.
-        await a.destroy(domain);
+        await clearFailedSeed(a, b, domain);
+        await canonicals.writeSeedMarker(b.env.stateDir, { recipe: b.recipe.name, version: b.version, domain });
       } else if (await a.isDeployed(domain)) {
         // A canonical must be idle; one left running is undeployed, keeping its volumes.
         await a.abra.undeploy(domain, ms(b, 'teardownSeconds'));
@@ -170,21 +186,15 @@ export function createRecipeActivities(docker: Docker) {
       if (await a.isDeployed(b.domain)) await a.abra.undeploy(b.domain, ms(b, 'teardownSeconds'));
     },
 
-    /** Writes the canonical record atomically; rewriting the same version keeps the first record. */
-    async recordCanonical(b: Base & { version: string; commit: string; domain: string }): Promise<CanonicalRecord> {
-      const file = paths.canonical(b.env.stateDir, b.recipe.name);
-      const existing = await readJson(file, CanonicalRecord);
-      if (existing?.version === b.version) return existing;
-      const record = CanonicalRecord.parse({
+    /** Writes the canonical record atomically; it never goes backwards, and rewriting the same version keeps the first record. */
+    async recordCanonical(b: Base & { version: string; commit: string; domain: string; node?: string }): Promise<CanonicalRecord> {
+      return canonicals.write(b.env.stateDir, {
         recipe: b.recipe.name,
         version: b.version,
         commit: b.commit,
         domain: b.domain,
-        status: 'idle',
-        ts: new Date().toISOString(),
+        ...(b.node ? { node: b.node } : {}),
       });
-      await writeJsonAtomic(file, record);
-      return record;
     },
 
     async writeRecipeResult(r: { runDir: string; result: RecipeResult }): Promise<void> {
@@ -193,21 +203,43 @@ export function createRecipeActivities(docker: Docker) {
   };
 }
 
+/**
+ * Before a seed: whatever is at the canonical's domain goes only when a seed
+ * marker proves it is a failed seed's leftover. Anything else may be a
+ * canonical whose record was lost (a state dir not on a volume, a record
+ * removed by hand): its data is kept and the promote is refused, saying how
+ * to adopt or forget it.
+ */
+async function clearFailedSeed(a: Apps, b: Base, domain: string): Promise<void> {
+  const held = await a.holdings(domain);
+  if (held.length === 0) return;
+  const marker = await canonicals.readSeedMarker(b.env.stateDir, b.recipe.name);
+  if (marker?.domain === domain) {
+    await a.destroy(domain);
+    return;
+  }
+  throw ApplicationFailure.nonRetryable(
+    `${domain} holds data but ${b.recipe.name} has no canonical record (lost?): kept, nothing removed. ` +
+      `Adopt it with "coopci canonical adopt ${b.recipe.name}" or remove it with "coopci canonical forget ${b.recipe.name} --destroy-data". ` +
+      `It holds: ${held.join('; ')}`,
+    'UnrecordedCanonical',
+  );
+}
+
 /** The recipe's own test command: argv without a shell, JUnit parsed when it writes one. Returns a note or throws. */
 async function runCustomTests(i: TierInput): Promise<string | undefined> {
   const test = i.recipe.test!;
   const junit = path.join(i.runDir, 'junit', 'custom.xml');
-  const url = i.recipe.health.url.replaceAll('{domain}', i.domain);
-  const subst = (s: string) =>
-    s.replaceAll('{domain}', i.domain).replaceAll('{url}', url).replaceAll('{junit}', junit).replaceAll('{version}', i.version).replaceAll('{recipe}', i.recipe.name);
-  const [file, ...args] = test.command.map(subst);
+  const url = fillTemplate(i.recipe.health.url, { domain: i.domain });
+  const values = { domain: i.domain, url, junit, version: i.version, recipe: i.recipe.name };
+  const [file, ...args] = test.command.map((arg) => fillTemplate(arg, values));
   let commandError: Error | null = null;
   try {
     await runCommand(file!, args, { cwd: i.env.configDir, timeoutMs: test.timeoutSeconds * 1000, label: `test command ${file}` });
   } catch (e) {
     commandError = e as Error;
   }
-  const hasJunit = await stat(junit).then(() => true, () => false);
+  const hasJunit = await exists(junit);
   if (hasJunit) {
     const s = parseJunit(await readFile(junit, 'utf8'));
     if (s.failures + s.errors > 0) throw new Error(`${s.failures + s.errors} of ${s.tests} tests failed: ${s.failed.slice(0, 5).join(', ')}`);
@@ -217,3 +249,9 @@ async function runCustomTests(i: TierInput): Promise<string | undefined> {
   if (commandError) throw commandError;
   return 'test command passed (no JUnit report written)';
 }
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );

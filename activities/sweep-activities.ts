@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { loadOrFail, snapshotOf } from './config-snapshot';
-import type { ConfigSnapshot, SweepResult } from '../workflows/types';
-import { SWEEP_LOCK_ID } from '../workflows/signals';
-import { writeJsonAtomic } from './registry';
-import { paths } from './state-paths';
-import { buildSweepReport, renderMarkdownReport } from './report';
+import { snapshotOf } from '../contract/snapshot';
+import { loadOrFail } from './config-snapshot';
+import type { ConfigSnapshot, SweepResult } from '../contract/types';
+import { SWEEP_LOCK_ID } from '../contract/ids';
+import { clearLock, readLock, sweepChildrenQuery } from '../adapters/locks';
+import type { LockState } from '../domain/lock';
+import { canonicals } from '../state/canonicals';
+import { writeSweepReport } from '../state/report';
 
 export function createSweepActivities(deps: { configFile: string; client: Client }) {
   return {
@@ -16,44 +16,51 @@ export function createSweepActivities(deps: { configFile: string; client: Client
      */
     async loadConfigSnapshot(i: { recipes?: string[] }): Promise<ConfigSnapshot> {
       const loaded = await loadOrFail(deps.configFile);
-      return snapshotOf(loaded.config, loaded.file, loaded.digest, i.recipes);
+      const snapshot = snapshotOf(loaded.config, loaded.file, loaded.digest, i.recipes);
+      return snapshot.nodes ? { ...snapshot, pins: await canonicalNodes(snapshot) } : snapshot;
     },
 
+    /** Who holds a lock (the sweep lock also counts a dead sweep whose recipes still run as holding it). */
+    async lockState(i: { lockId: string }): Promise<LockState> {
+      return readLock(deps.client, i.lockId, i.lockId === SWEEP_LOCK_ID ? sweepChildrenQuery : undefined);
+    },
+
+    /** Ends a stale lock, this run of it only (two starters racing on one stale lock cannot both take it). */
+    async clearStaleLock(i: { lockId: string; runId: string; reason: string }): Promise<void> {
+      await clearLock(deps.client, i.lockId, i.runId, i.reason);
+    },
+
+    /** Sweeps started before the 'lock-by-run-id' patch ask for the holder by name. */
     async sweepLockHolder(): Promise<string | null> {
-      try {
-        const d = await deps.client.workflow.getHandle(SWEEP_LOCK_ID).describe();
-        return d.status.name === 'RUNNING' ? (d.parentExecution?.workflowId ?? null) : null;
-      } catch {
-        return null;
-      }
+      const lock = await readLock(deps.client, SWEEP_LOCK_ID);
+      return lock.state === 'free' ? null : lock.holder;
     },
 
-    /**
-     * Terminates the sweep lock when the sweep holding it is no longer
-     * running (terminated by hand: an abandoned lock would refuse every
-     * later sweep). Returns whether it did.
-     */
+    /** Sweeps started before the 'lock-by-run-id' patch clear a stale lock this way. Returns whether it did. */
     async clearStaleSweepLock(): Promise<boolean> {
-      const lock = deps.client.workflow.getHandle(SWEEP_LOCK_ID);
-      const d = await lock.describe().catch(() => null);
-      const holder = d?.status.name === 'RUNNING' ? d.parentExecution?.workflowId : undefined;
-      if (!holder) return false;
-      const h = await deps.client.workflow.getHandle(holder).describe().catch(() => null);
-      if (h?.status.name === 'RUNNING') return false;
-      await lock.terminate(`stale: its sweep ${holder} is ${h?.status.name.toLowerCase() ?? 'gone'}`).catch(() => undefined);
+      const lock = await readLock(deps.client, SWEEP_LOCK_ID, sweepChildrenQuery);
+      if (lock.state !== 'stale') return false;
+      await clearLock(deps.client, SWEEP_LOCK_ID, lock.lockRunId, `stale: its sweep ${lock.holder} is ${lock.holderStatus.toLowerCase()}`);
       return true;
     },
 
     /** report.json and report.md in the sweep's run directory; returns the markdown path. */
     async writeSweepReport(i: { env: { stateDir: string; uiWorkflows?: string }; result: SweepResult }): Promise<string> {
-      const dir = paths.runDir(i.env.stateDir, i.result.sweepId);
-      await mkdir(dir, { recursive: true });
-      const report = buildSweepReport(i.result, i.env.uiWorkflows);
-      await writeJsonAtomic(path.join(dir, 'report.json'), report);
-      const md = path.join(dir, 'report.md');
-      await writeFile(md, renderMarkdownReport(report));
-      return md;
+      return writeSweepReport(i.env.stateDir, i.result, i.env.uiWorkflows);
     },
   };
 }
 
+/**
+ * Scale-out: the node each recipe's canonical lives on, so the sweep runs it
+ * there again (a run elsewhere would seed a second canonical and orphan the
+ * first). A record that cannot be read pins nothing; its recipe says why.
+ */
+async function canonicalNodes(snapshot: ConfigSnapshot): Promise<Record<string, string>> {
+  const pins: Record<string, string> = {};
+  for (const r of snapshot.recipes) {
+    const record = await canonicals.read(snapshot.env.stateDir, r.name).catch(() => null);
+    if (record?.node) pins[r.name] = record.node;
+  }
+  return pins;
+}

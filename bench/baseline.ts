@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { paths } from '../activities/state-paths';
+import { paths } from '../state/paths';
 import type { World } from './world';
 
 /**
@@ -16,7 +16,19 @@ export async function sequentialBaseline(world: World): Promise<number> {
     const mirror = paths.mirror(stateDir, recipe);
     await mkdir(path.dirname(mirror), { recursive: true });
     await execa('git', ['init', '--quiet', '--bare', mirror]);
-    await execa('git', ['-C', mirror, 'fetch', '--quiet', '--force', '--prune', '--no-write-fetch-head', '--', world.upstream, '+refs/heads/main:refs/heads/main', '+refs/tags/*:refs/tags/*']);
+    await execa('git', [
+      '-C',
+      mirror,
+      'fetch',
+      '--quiet',
+      '--force',
+      '--prune',
+      '--no-write-fetch-head',
+      '--',
+      world.upstream,
+      '+refs/heads/main:refs/heads/main',
+      '+refs/tags/*:refs/tags/*',
+    ]);
     const tags = (await execa('git', ['-C', mirror, 'tag', '--list'])).stdout.split('\n');
     const canonical = JSON.parse(await readFile(paths.canonical(stateDir, recipe), 'utf8')) as { version: string };
     const result = { recipe, label: 'SKIPPED', reason: tags.includes(canonical.version) ? 'no-new-version' : 'unexpected' };

@@ -20,12 +20,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { waitHealthy } from '../activities/health';
+import { waitHealthy } from '../adapters/health';
 import { taskQueuePollers } from '../client/connect';
 import { startSweep } from '../client/sweep';
 import { startDevServer } from '../scripts/dev-server';
-import { sweepStatusQuery } from '../workflows/signals';
-import type { SweepResult } from '../workflows/types';
+import { sweepStatusQuery } from '../contract/messages';
 import { sequentialBaseline } from './baseline';
 import { makeWorld, type World } from './world';
 
@@ -63,7 +62,10 @@ try {
   // 2. Scale.
   const big = Number(opt.scale);
   const s = await timedSweep(await makeWorld(scratch, 'scale', big, 4, server.address));
-  report(`sweep, ${big} recipes, 4 lanes`, `${secs(s.wallMs)}; sweep history ${s.sweepHistory}, largest recipe history ${s.recipeHistory} events (Temporal warns at 10240); worker peak RSS ${s.peakRssMb} MiB`);
+  report(
+    `sweep, ${big} recipes, 4 lanes`,
+    `${secs(s.wallMs)}; sweep history ${s.sweepHistory}, largest recipe history ${s.recipeHistory} events (Temporal warns at 10240); worker peak RSS ${s.peakRssMb} MiB`,
+  );
 
   // 3. Crash recovery: SIGKILL the worker mid-sweep; time from a new worker starting to the sweep moving again.
   const crash = await crashRecovery(await makeWorld(scratch, 'crash', Number(opt.crash), 1, server.address));
@@ -89,7 +91,7 @@ async function timedSweep(world: World) {
   try {
     const t0 = Date.now();
     const handle = await startSweep(client, world.config);
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     const wallMs = Date.now() - t0;
     const bad = result.results.filter((r) => r.label !== 'SKIPPED' || r.reason !== 'no-new-version');
     if (bad.length) throw new Error(`bench recipes did not take the quick path: ${JSON.stringify(bad[0])}`);
@@ -97,7 +99,9 @@ async function timedSweep(world: World) {
     const runs: number[] = [];
     for await (const w of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(w.historyLength ?? 0);
     const sweepHistory = `${Math.max(...runs)} events in its longest of ${runs.length} run${runs.length > 1 ? 's' : ''}`;
-    const recipeHistory = Math.max(...(await Promise.all(result.results.slice(0, 5).map(async (r) => (await client.workflow.getHandle(r.workflowId).describe()).historyLength))));
+    const recipeHistory = Math.max(
+      ...(await Promise.all(result.results.slice(0, 5).map(async (r) => (await client.workflow.getHandle(r.workflowId).describe()).historyLength))),
+    );
     return { wallMs, sweepHistory, recipeHistory, peakRssMb: peakRssMb(worker.pid!) };
   } finally {
     worker.kill('SIGKILL');
@@ -148,7 +152,14 @@ async function gateLatency(trials: number, intervalMs: number, consecutive: numb
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as { port: number }).port;
-    const gate = waitHealthy({ url: `http://127.0.0.1:${port}/api/version`, allowedStatus: [200], requestTimeoutMs: 2000, intervalMs, deadlineMs: 60_000, consecutive });
+    const gate = waitHealthy({
+      url: `http://127.0.0.1:${port}/api/version`,
+      allowedStatus: [200],
+      requestTimeoutMs: 2000,
+      intervalMs,
+      deadlineMs: 60_000,
+      consecutive,
+    });
     await sleep(500 + Math.random() * intervalMs);
     healthyAt = Date.now();
     const r = await gate;

@@ -2,8 +2,8 @@ import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { writeJsonAtomic } from '../activities/registry';
-import { paths } from '../activities/state-paths';
+import { writeJsonAtomic } from '../state/json-store';
+import { paths } from '../state/paths';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
 
@@ -29,7 +29,14 @@ export async function makeWorld(scratch: string, name: string, n: number, lanes:
   const stateDir = path.join(dir, 'state');
   const commit = (await execa('git', ['-C', upstream, 'rev-parse', `${VERSION}^{commit}`])).stdout;
   for (const recipe of recipes) {
-    await writeJsonAtomic(paths.canonical(stateDir, recipe), { recipe, version: VERSION, commit, domain: `warm-${recipe}.bench.local`, status: 'idle', ts: new Date().toISOString() });
+    await writeJsonAtomic(paths.canonical(stateDir, recipe), {
+      recipe,
+      version: VERSION,
+      commit,
+      domain: `warm-${recipe}.bench.local`,
+      status: 'idle',
+      ts: new Date().toISOString(),
+    });
   }
   const config = {
     ciDomain: 'bench.local',

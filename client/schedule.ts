@@ -1,14 +1,21 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { temporalSettings } from './connect';
+import { temporalSettings } from '../config/temporal';
+import { PROXY_SCHEDULE_ID, SCHEDULED_SWEEP_ID_PREFIX, scheduledWarmDeployIdPrefix, SWEEP_SCHEDULE_ID } from '../contract/ids';
 
-export const SWEEP_SCHEDULE_ID = 'coopci-weekly-sweep';
-
-export const PROXY_SCHEDULE_ID = 'coopci-proxy-deploy';
+export { PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID };
 
 type ScheduleConfig = Config['schedules']['sweep'];
 
-function scheduleOptions(config: Config, id: string, s: ScheduleConfig, workflowType: string, workflowId: string, args: unknown[], comment: string): ScheduleOptions {
+function scheduleOptions(
+  config: Config,
+  id: string,
+  s: ScheduleConfig,
+  workflowType: string,
+  workflowId: string,
+  args: unknown[],
+  comment: string,
+): ScheduleOptions {
   return {
     scheduleId: id,
     spec: {
@@ -34,9 +41,19 @@ function scheduleOptions(config: Config, id: string, s: ScheduleConfig, workflow
 
 /** The schedules the config asks for: the weekly sweep (replaces the old systemd timer) and, if set, the proxy deploy. */
 export function desiredSchedules(config: Config): ScheduleOptions[] {
-  const out = [scheduleOptions(config, SWEEP_SCHEDULE_ID, config.schedules.sweep, 'sweepWorkflow', 'sweep-scheduled', [{}], 'weekly sweep')];
+  const out = [scheduleOptions(config, SWEEP_SCHEDULE_ID, config.schedules.sweep, 'sweepWorkflow', SCHEDULED_SWEEP_ID_PREFIX, [{}], 'weekly sweep')];
   if (config.schedules.proxy && config.proxy) {
-    out.push(scheduleOptions(config, PROXY_SCHEDULE_ID, config.schedules.proxy, 'warmDeployWorkflow', `deploy-${config.proxy.app}-scheduled`, [{ app: config.proxy.app }], 'proxy deploy'));
+    out.push(
+      scheduleOptions(
+        config,
+        PROXY_SCHEDULE_ID,
+        config.schedules.proxy,
+        'warmDeployWorkflow',
+        scheduledWarmDeployIdPrefix(config.proxy.app),
+        [{ app: config.proxy.app }],
+        'proxy deploy',
+      ),
+    );
   }
   return out;
 }
@@ -57,15 +74,18 @@ function essence(d: Pick<ScheduleDescription, 'spec' | 'action' | 'policies' | '
 }
 
 /** A calendar entry as operators read it, e.g. "SUNDAY 3:0" ("*" for every value). */
-export function calendarText(c: { dayOfWeek?: unknown; hour?: unknown; minute?: unknown }): string {
+export function calendarText(c: { dayOfWeek?: CalendarField; hour?: CalendarField; minute?: CalendarField }): string {
   return `${rangeText(c.dayOfWeek, 'SUNDAY-SATURDAY')} ${rangeText(c.hour, '0-23')}:${rangeText(c.minute, '0-59')}`;
 }
 
-/** A calendar field as text, whether given as a value or described back by the server as ranges. */
-function rangeText(v: unknown, all: string): string {
+/** A calendar field, given as a value or described back by the server as ranges. */
+type CalendarField = string | number | readonly { start: string | number; end?: string | number }[];
+
+/** A calendar field as text. */
+function rangeText(v: CalendarField | undefined, all: string): string {
   if (v === undefined || v === '*') return '*';
-  if (!Array.isArray(v)) return String(v);
-  const text = (v as { start: unknown; end?: unknown }[]).map((r) => (r.end === undefined || r.end === r.start ? String(r.start) : `${r.start}-${r.end}`)).join(',');
+  if (typeof v !== 'object') return String(v);
+  const text = v.map((r) => (r.end === undefined || r.end === r.start ? String(r.start) : `${r.start}-${r.end}`)).join(',');
   return text === all ? '*' : text;
 }
 
@@ -93,6 +113,12 @@ async function applySchedule(client: Client, desired: ScheduleOptions): Promise<
   const current = await handle.describe();
   const want = { spec: desired.spec, action: desired.action, policies: desired.policies, state: { paused: desired.state?.paused ?? false } };
   if (essence(current) === essence(want as never)) return 'unchanged';
-  await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action as never, policies: desired.policies as never, state: { ...prev.state, paused: desired.state?.paused ?? false } }));
+  await handle.update((prev) => ({
+    ...prev,
+    spec: desired.spec,
+    action: desired.action,
+    policies: desired.policies,
+    state: { ...prev.state, paused: desired.state?.paused ?? false },
+  }));
   return 'updated';
 }

@@ -51,7 +51,8 @@ export function referenceRows(node: Node = configJsonSchema(), prefix = ''): Ref
 function typeOf(n: Node): string {
   if (n.enum) return n.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (n.type === 'array') return `list of ${n.items ? typeOf(n.items) : 'any'}`;
-  const bounds = n.type === 'integer' && n.maximum !== undefined ? ` (${n.minimum ?? (n.exclusiveMinimum !== undefined ? n.exclusiveMinimum + 1 : '')}–${n.maximum})` : '';
+  const bounds =
+    n.type === 'integer' && n.maximum !== undefined ? ` (${n.minimum ?? (n.exclusiveMinimum !== undefined ? n.exclusiveMinimum + 1 : '')}–${n.maximum})` : '';
   return `${Array.isArray(n.type) ? n.type.join(' \\| ') : (n.type ?? 'any')}${bounds}`;
 }
 

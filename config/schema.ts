@@ -1,14 +1,26 @@
 import { z } from 'zod';
 import { domainName, recipeName } from '../domain/names';
-import { checkWarmGraph } from '../domain/warm-graph';
+import { checkWarmGraph, inferServedBy } from '../domain/warm-graph';
 
 /**
  * The configuration file, validated before anything runs. Every error names
  * its field path (see formatIssues). Durations are whole seconds.
  */
 
-const seconds = (def: number) => z.number().int().positive().max(7 * 24 * 3600).default(def);
+const seconds = (def: number, max = 7 * 24 * 3600) => z.number().int().positive().max(max).default(def);
 const httpStatus = z.number().int().min(100).max(599);
+
+/**
+ * A git upstream. Credentials in it would travel in workflow inputs to the
+ * history and the Web UI, so they are refused: an HTTP(S) URL carries no
+ * user info at all, any URL no password (an SSH user such as `git@` is fine).
+ */
+const upstream = z
+  .string()
+  .min(1)
+  .refine((u) => !/^(https?|git|ftps?):\/\/[^/]*@/i.test(u) && !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(u), {
+    message: 'must not carry credentials (user:token@): give the worker a git credential helper or an SSH key instead',
+  });
 const appName = recipeName;
 
 /** An HTTP(S) health gate. `{domain}` in the url is replaced by the app's domain. */
@@ -17,17 +29,17 @@ export const HealthGate = z
     url: z
       .string()
       .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL (may contain {domain})')
-      .describe('What is probed; `{domain}` is replaced by the app\'s domain.'),
+      .describe("What is probed; `{domain}` is replaced by the app's domain."),
     connectAddress: z
       .string()
       .regex(/^[0-9a-fA-F.:]+$/, 'must be an IP address')
       .optional()
       .describe("Connect here instead of resolving the host name (curl --resolve semantics): SNI and Host stay the url's."),
     allowedStatus: z.array(httpStatus).min(1).default([200]).describe('HTTP status codes that count as healthy.'),
-    intervalSeconds: seconds(2).describe('Pause between probes.'),
+    intervalSeconds: seconds(2, 300).describe('Pause between probes (at most 300).'),
     deadlineSeconds: seconds(300).describe('Give up (unhealthy) when not healthy by then.'),
     consecutive: z.number().int().min(1).max(100).default(1).describe('Successes in a row needed to pass.'),
-    requestTimeoutSeconds: seconds(5).describe('One probe slower than this is a failure.'),
+    requestTimeoutSeconds: seconds(5, 300).describe('One probe slower than this is a failure (at most 300).'),
     caFile: z.string().optional().describe('A PEM CA bundle to trust for https gates (e.g. an internal CA).'),
   })
   .strict();
@@ -38,7 +50,7 @@ const TestCommand = z
     command: z
       .array(z.string().min(1))
       .min(1)
-      .describe('argv, run without a shell in the config file\'s directory; `{domain}`, `{url}` and `{junit}` are substituted.'),
+      .describe("argv, run without a shell in the config file's directory; `{domain}`, `{url}` and `{junit}` are substituted."),
     timeoutSeconds: seconds(900).describe('The custom tier fails when the command runs longer.'),
   })
   .strict();
@@ -56,7 +68,7 @@ const Timeouts = z
 export const Recipe = z
   .object({
     name: recipeName.describe('The recipe name, as abra knows it.'),
-    upstream: z.string().min(1).describe('Upstream git repository (URL or local path) the mirror follows.'),
+    upstream: upstream.describe('Upstream git repository (URL or local path) the mirror follows; no credentials in it.'),
     enrolled: z.boolean().default(true).describe('Whether the sweep tests and promotes it.'),
     exception: z.string().trim().min(1).optional().describe('Why a recipe is not enrolled; required when enrolled is false.'),
     health: HealthGate.describe('How a deployed app of this recipe is known to be healthy.'),
@@ -77,14 +89,18 @@ export type Recipe = z.infer<typeof Recipe>;
 
 export const WarmApp = z
   .object({
-    name: appName.describe('The warm app\'s name (ids, last-good records and alerts use it).'),
+    name: appName.describe("The warm app's name (ids, last-good records and alerts use it)."),
     recipe: recipeName.describe('The recipe it is deployed from.'),
-    upstream: z.string().min(1).describe("Upstream git repository of the app's recipe; its newest release tag is what gets deployed."),
+    upstream: upstream.describe("Upstream git repository of the app's recipe; its newest release tag is what gets deployed. No credentials in it."),
     domain: domainName.describe('The domain the app is deployed at.'),
     after: z.array(appName).default([]).describe('Apps that must be up (and gated) before this one deploys.'),
     health: HealthGate.extend({
       deadlineSeconds: seconds(900).describe('Give up (unhealthy, roll back) when not healthy by then.'),
-      servedBy: appName.optional().describe("Which warm app answers this gate's URL; it must be this app or come strictly before it."),
+      servedBy: appName
+        .optional()
+        .describe(
+          "Which warm app answers this gate's URL; it must be this app or come strictly before it. When absent: the warm app whose domain is the URL's host, if any.",
+        ),
     }).describe("The app's own health gate; the proxy's must be a signal it serves itself (Traefik: /api/version)."),
   })
   .strict();
@@ -119,7 +135,6 @@ const Schedule = z
   })
   .strict();
 
-
 export const Config = z
   .object({
     ciDomain: domainName.describe('Cold apps run at `cold-<recipe>.<ciDomain>`, canonicals at `warm-<recipe>.<ciDomain>`.'),
@@ -138,7 +153,11 @@ export const Config = z
       .object({
         address: z.string().default('127.0.0.1:7233').describe('Temporal frontend; TEMPORAL_ADDRESS or a Temporal profile overrides it.'),
         namespace: z.string().default('default').describe('Temporal namespace; TEMPORAL_NAMESPACE or a Temporal profile overrides it.'),
-        taskQueue: z.string().regex(/^[A-Za-z0-9._-]+$/).default('coopci').describe('Task queue the worker polls and workflows start on.'),
+        taskQueue: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+$/)
+          .default('coopci')
+          .describe('Task queue the worker polls and workflows start on.'),
         uiUrl: z
           .string()
           .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
@@ -158,7 +177,9 @@ export const Config = z
     nodes: z
       .array(SweepNode)
       .default([])
-      .describe('Scale-out: Swarm nodes with a worker each; recipes are spread over them, one at a time per node (sweep.lanes is then ignored). Empty: one node, the worker on temporal.taskQueue.'),
+      .describe(
+        'Scale-out: Swarm nodes with a worker each; recipes are spread over them, one at a time per node (sweep.lanes is then ignored). Empty: one node, the worker on temporal.taskQueue.',
+      ),
     warm: z.array(WarmApp).default([]).describe('Warm infrastructure (proxy first), deployed in `after` order by `coopci warm converge`.'),
     proxy: z
       .object({ app: appName.describe('Its name under `warm`.') })
@@ -176,9 +197,24 @@ export const Config = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    unique(c.recipes.map((r) => r.name), ['recipes'], 'recipe', ctx);
-    unique(c.warm.map((w) => w.name), ['warm'], 'warm app', ctx);
-    unique(c.nodes.map((n) => n.name), ['nodes'], 'node', ctx);
+    unique(
+      c.recipes.map((r) => r.name),
+      ['recipes'],
+      'recipe',
+      ctx,
+    );
+    unique(
+      c.warm.map((w) => w.name),
+      ['warm'],
+      'warm app',
+      ctx,
+    );
+    unique(
+      c.nodes.map((n) => n.name),
+      ['nodes'],
+      'node',
+      ctx,
+    );
     c.nodes.forEach((n, i) => {
       if (n.taskQueue === c.temporal.taskQueue || c.nodes.findIndex((m) => m.taskQueue === n.taskQueue) !== i) {
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'taskQueue'], message: `task queue "${n.taskQueue}" is already used; each node needs its own` });
@@ -200,9 +236,19 @@ export const Config = z
         ctx.addIssue({ code: 'custom', path: ['warm', i, 'health', 'servedBy'], message: `"${w.health.servedBy}" is not a warm app` });
       }
     });
-    for (const p of checkWarmGraph(c.warm.map((w) => ({ name: w.name, after: w.after.filter((a) => warmNames.has(a)), servedBy: w.health?.servedBy })))) {
-      const field = p.message.startsWith('warm apps form a cycle') ? ['after'] : ['health', 'servedBy'];
-      ctx.addIssue({ code: 'custom', path: ['warm', p.index, ...field], message: p.message });
+    // Who serves each gate: as declared, else inferred from the gate URL's host (the seed's deadlock declared nothing).
+    const servers = c.warm.map((w) => ({ declared: w.health?.servedBy, inferred: w.health && inferServedBy(w.health.url, w.domain, c.warm) }));
+    const nodes = c.warm.map((w, i) => ({
+      name: w.name,
+      after: w.after.filter((a) => warmNames.has(a)),
+      servedBy: servers[i]!.declared ?? servers[i]!.inferred,
+    }));
+    for (const p of checkWarmGraph(nodes)) {
+      const cycle = p.message.startsWith('warm apps form a cycle');
+      const declared = servers[p.index]!.declared !== undefined;
+      const field = cycle ? ['after'] : declared ? ['health', 'servedBy'] : ['health', 'url'];
+      const why = cycle || declared ? '' : ` (its host is the domain of "${servers[p.index]!.inferred}")`;
+      ctx.addIssue({ code: 'custom', path: ['warm', p.index, ...field], message: p.message + why });
     }
     if (c.proxy) {
       if (!warmNames.has(c.proxy.app)) {

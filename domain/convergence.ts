@@ -26,15 +26,10 @@ export function runsStably(status: { State?: string; Timestamp?: string } | unde
 
 /** Converged: every service of the stack runs all desired replicas and no update is in flight or rolled back. */
 export function isConverged(services: readonly ServiceState[]): boolean {
-  return (
-    services.length > 0 &&
-    services.every((s) => s.running >= s.desired && (s.update === null || s.update === 'completed'))
-  );
+  return services.length > 0 && services.every((s) => s.running >= s.desired && (s.update === null || s.update === 'completed'));
 }
 
 export function describeServices(services: readonly ServiceState[]): string {
   if (services.length === 0) return 'no services';
-  return services
-    .map((s) => `${s.name} ${s.running}/${s.desired}${s.update ? ` update=${s.update}` : ''}${s.lastError ? ` (${s.lastError})` : ''}`)
-    .join(', ');
+  return services.map((s) => `${s.name} ${s.running}/${s.desired}${s.update ? ` update=${s.update}` : ''}${s.lastError ? ` (${s.lastError})` : ''}`).join(', ');
 }

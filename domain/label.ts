@@ -3,10 +3,7 @@ import type { CanonicalRecord } from './registry-record';
 export type Label = 'PROMOTED' | 'GREEN_BUT_PROMOTE_FAILED' | 'FAILED' | 'SKIPPED';
 
 /** What the run itself concluded, before the registry is consulted. */
-export type RunOutcome =
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'red'; reason: string }
-  | { kind: 'green'; testedVersion: string };
+export type RunOutcome = { kind: 'skipped'; reason: string } | { kind: 'red'; reason: string } | { kind: 'green'; testedVersion: string };
 
 export interface LabelledResult {
   label: Label;
@@ -34,4 +31,9 @@ export function labelResult(outcome: RunOutcome, record: CanonicalRecord | null)
         reason: `canonical=${canonical}, expected ${outcome.testedVersion}`,
       };
   }
+}
+
+/** Red labels: what an operator's retry may re-run (a green, skipped or promoted recipe has nothing to retry). */
+export function isRed(label: Label): boolean {
+  return label === 'FAILED' || label === 'GREEN_BUT_PROMOTE_FAILED';
 }

@@ -9,9 +9,7 @@ import { parseVersion } from './version';
 export const RECIPE_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export const recipeName = z
-  .string()
-  .regex(RECIPE_NAME_RE, 'must be lowercase letters, digits and inner hyphens (1-50 characters), e.g. "custom-html"');
+export const recipeName = z.string().regex(RECIPE_NAME_RE, 'must be lowercase letters, digits and inner hyphens (1-50 characters), e.g. "custom-html"');
 
 export const recipeVersion = z.string().superRefine((v, ctx) => {
   try {

@@ -41,8 +41,12 @@ export function secretValuesOf(env: Record<string, string | undefined>): string[
 
 /** Terminal escapes and control characters (a program printing garbage) made harmless for histories, reports and terminals. */
 export function printable(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n') // CRLF, and progress bars redrawn with \r, become lines
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]+/g, '\u2400');
+  return (
+    text
+      .replace(/\r\n?/g, '\n') // CRLF, and progress bars redrawn with \r, become lines
+      // eslint-disable-next-line no-control-regex -- terminal escapes are exactly what is removed
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+      .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]+/g, '\u2400')
+  );
 }

@@ -22,11 +22,7 @@ const MAX_LENGTH = 128;
 const NUMERIC = '0|[1-9]\\d*';
 const IDENT = '[0-9A-Za-z-]+';
 // Anchored and character-limited so a parsed version is always safe as one argv entry.
-const VERSION_RE = new RegExp(
-  `^(${NUMERIC})\\.(${NUMERIC})\\.(${NUMERIC})` +
-    `(?:-(${IDENT}(?:\\.${IDENT})*))?` +
-    `(?:\\+([0-9A-Za-z][0-9A-Za-z._-]*))?$`,
-);
+const VERSION_RE = new RegExp(`^(${NUMERIC})\\.(${NUMERIC})\\.(${NUMERIC})` + `(?:-(${IDENT}(?:\\.${IDENT})*))?` + `(?:\\+([0-9A-Za-z][0-9A-Za-z._-]*))?$`);
 
 export function parseVersion(raw: string): RecipeVersion {
   if (typeof raw !== 'string' || raw.length === 0) {
@@ -37,9 +33,7 @@ export function parseVersion(raw: string): RecipeVersion {
   }
   const m = VERSION_RE.exec(raw);
   if (!m) {
-    throw new VersionError(
-      `"${printable(raw)}" is not a recipe version: expected <major>.<minor>.<patch>[-<pre>][+<upstream>], e.g. 1.0.0+v1.6.870-0`,
-    );
+    throw new VersionError(`"${printable(raw)}" is not a recipe version: expected <major>.<minor>.<patch>[-<pre>][+<upstream>], e.g. 1.0.0+v1.6.870-0`);
   }
   const prerelease = m[4] ? m[4].split('.') : [];
   for (const id of prerelease) {
@@ -67,12 +61,7 @@ export function isVersion(raw: string): boolean {
 export function compareVersions(a: string | RecipeVersion, b: string | RecipeVersion): number {
   const x = typeof a === 'string' ? parseVersion(a) : a;
   const y = typeof b === 'string' ? parseVersion(b) : b;
-  return (
-    x.major - y.major ||
-    x.minor - y.minor ||
-    x.patch - y.patch ||
-    comparePrerelease(x.prerelease, y.prerelease)
-  );
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch || comparePrerelease(x.prerelease, y.prerelease);
 }
 
 function comparePrerelease(a: readonly string[], b: readonly string[]): number {
@@ -117,9 +106,7 @@ export function latestRelease(tags: readonly string[], opts: LatestReleaseOption
 
 /** The newest release strictly older than `version`, used as the upgrade tier's starting point. */
 export function previousRelease(tags: readonly string[], version: string): string | null {
-  const older = tags.filter(
-    (t) => isVersion(t) && parseVersion(t).prerelease.length === 0 && compareVersions(t, version) < 0,
-  );
+  const older = tags.filter((t) => isVersion(t) && parseVersion(t).prerelease.length === 0 && compareVersions(t, version) < 0);
   return latestRelease(older);
 }
 

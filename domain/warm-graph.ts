@@ -1,3 +1,5 @@
+import { fillTemplate } from './template';
+
 /**
  * The warm infrastructure as a graph: apps with `after` edges, each health
  * gate naming which app serves its URL. Checked before anything deploys so
@@ -89,4 +91,27 @@ function findCycle(nodes: readonly WarmNode[]): string[] | null {
     if (c) return c;
   }
   return null;
+}
+
+/** Outcomes after which the apps that come after an app may deploy: it is up, on the new or the last-good version. */
+const CAME_UP = new Set(['HEALTHY', 'ROLLED_BACK']);
+
+/** The first app of `after` that did not come up (so the app waiting on it is skipped), or null. */
+export function blockedBy(after: readonly string[], outcomeOf: (app: string) => string | undefined): string | null {
+  return after.find((dep) => !CAME_UP.has(outcomeOf(dep) ?? '')) ?? null;
+}
+
+/**
+ * Which warm app answers a gate URL, from the URL's host: the app whose
+ * domain it is (`{domain}` is the gated app's own), or undefined when no
+ * warm app has that domain (served by the app itself or from outside).
+ */
+export function inferServedBy(gateUrl: string, ownDomain: string, apps: readonly { name: string; domain: string }[]): string | undefined {
+  let host: string;
+  try {
+    host = new URL(fillTemplate(gateUrl, { domain: ownDomain })).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  return apps.find((a) => a.domain.toLowerCase() === host)?.name;
 }

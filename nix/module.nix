@@ -141,8 +141,8 @@ in
         StateDirectory = "coopci";
         WorkingDirectory = "/var/lib/coopci";
         ReadWritePaths = [ "/var/lib/coopci" ];
-        # Drain in-flight activities on stop (the worker's own graceful shutdown).
-        TimeoutStopSec = 60;
+        # Drain in-flight activities on stop: the worker lets them run up to 15 minutes (worker/create-worker.ts).
+        TimeoutStopSec = 960;
       } // optionalAttrs (cfg.environmentFile != null) { EnvironmentFile = cfg.environmentFile; };
     };
   };

@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../contract/search-attributes';
 
 export function temporalBin(): string {
   const bin = process.env.TEMPORAL_BIN ?? path.join(process.env.COOPCI_CACHE ?? path.join(os.homedir(), '.cache', 'coopci'), 'temporal-v1.5.1', 'temporal');

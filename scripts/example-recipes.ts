@@ -43,7 +43,13 @@ export async function buildUpstream(recipe: string, dest: string, opts: { upTo?:
     await publishRelease(recipe, dest, v);
   }
   const unreleased = path.join(EXAMPLES_DIR, recipe, 'unreleased');
-  if (await stat(unreleased).then(() => true, () => false)) await commitTree(dest, unreleased, 'work in progress');
+  if (
+    await stat(unreleased).then(
+      () => true,
+      () => false,
+    )
+  )
+    await commitTree(dest, unreleased, 'work in progress');
 }
 
 /** Commits an example release's files onto main and tags it. */

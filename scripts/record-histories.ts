@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import { temporalBin } from './dev-server';
-import { SA } from '../workflows/search-attributes';
+import { SA } from '../contract/search-attributes';
 
 const { values, positionals } = parseArgs({
   options: { address: { type: 'string', default: '127.0.0.1:7233' }, tag: { type: 'string' }, 'sweep-only': { type: 'boolean' } },
@@ -43,7 +43,7 @@ for await (const w of client.workflow.list({ query: `${SA.kind.name} IN ('warm',
 }
 for (const id of ids) {
   // The temporal CLI's JSON is the format the SDK's replayer reads (historyFromJSON).
-  const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--address', values.address!, '--workflow-id', id, '--output', 'json']);
+  const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--address', values.address, '--workflow-id', id, '--output', 'json']);
   const file = path.join(dir, `${values.tag ? `${values.tag}-` : ''}${id.replace(/^sweep-\d[^/]*/, 'sweep').replaceAll('/', '--')}.json`);
   await writeFile(file, stdout);
   index[path.basename(file)] = id;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { docker } from '../activities/swarm';
+import { docker } from '../adapters/swarm';
 import { startDevServer } from '../scripts/dev-server';
 
 declare module 'vitest' {
@@ -28,7 +28,8 @@ export default async function setup(project: TestProject) {
   const server = await startDevServer({ logFile: path.join(scratch, 'temporal.log') });
   try {
     const { code } = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      // COOPCI_TEST_WORKFLOWS: another checkout's workflows/index.ts, to show a new test fails on older code.
+      workflowsPath: process.env.COOPCI_TEST_WORKFLOWS ?? fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
       logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
     });
     const bundle = path.join(scratch, 'workflow-bundle.js');

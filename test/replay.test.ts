@@ -24,7 +24,9 @@ const eventsOf = async (file: string) => (JSON.parse(await readFile(path.join(di
 const patchesIn = (events: RecordedEvent[]) =>
   events.flatMap((e) =>
     e.markerRecordedEventAttributes?.markerName === 'core_patch'
-      ? (e.markerRecordedEventAttributes.details?.['patch-data']?.payloads ?? []).map((p) => (JSON.parse(Buffer.from(p.data, 'base64').toString()) as { id: string }).id)
+      ? (e.markerRecordedEventAttributes.details?.['patch-data']?.payloads ?? []).map(
+          (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString()) as { id: string }).id,
+        )
       : [],
   );
 
@@ -35,7 +37,16 @@ describe('recorded histories replay on the current code', async () => {
 
   it('has histories of a sweep, recipes promoted, failed and skipped, a proxy deploy and a converge', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['sweep.json', 'sweep--hello.json', 'sweep--broken.json', 'sweep--unreleased.json', 'sweep--vanished.json', 'deploy-traefik.json', 'converge-warm.json', 'converge-warm--traefik.json']),
+      expect.arrayContaining([
+        'sweep.json',
+        'sweep--hello.json',
+        'sweep--broken.json',
+        'sweep--unreleased.json',
+        'sweep--vanished.json',
+        'deploy-traefik.json',
+        'converge-warm.json',
+        'converge-warm--traefik.json',
+      ]),
     );
   });
 

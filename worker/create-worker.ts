@@ -2,7 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load';
-import { temporalSettings } from '../client/connect';
+import { temporalSettings } from '../config/temporal';
 import { createActivities } from '../activities';
 
 export interface WorkerSetup {
@@ -10,7 +10,22 @@ export interface WorkerSetup {
   /** A prebuilt workflow bundle (tests build it once); otherwise bundled from source at start. */
   workflowBundlePath?: string;
   taskQueue?: string;
+  /**
+   * How long a stopping worker lets in-flight activities finish before it
+   * cancels them. The worker process drains (DRAIN_ON_SHUTDOWN_MS); in-process
+   * test workers stop at once.
+   */
+  shutdownGraceMs?: number;
 }
+
+/**
+ * A worker stopped mid-deploy would otherwise cancel abra at once and spend
+ * one of the step's attempts on a restart; long enough for a deploy at the
+ * default timeouts (deploy 600 s + converge 300 s). The process manager must
+ * wait longer than this before it kills (compose stop_grace_period, systemd
+ * TimeoutStopSec).
+ */
+export const DRAIN_ON_SHUTDOWN_MS = 15 * 60_000;
 
 /** A worker for the config's task queue, with the project's workflows and activities. */
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; close: () => Promise<void> }> {
@@ -32,6 +47,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     // go out every 16 s (0.8 × the 20 s heartbeat timeout). Every 2 s keeps an
     // abort prompt for a few cheap RPCs that never enter the history.
     maxHeartbeatThrottleInterval: '2s',
+    ...(setup.shutdownGraceMs ? { shutdownGraceTime: setup.shutdownGraceMs } : {}),
   });
   return { worker, close: () => connection.close() };
 }

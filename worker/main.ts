@@ -1,12 +1,22 @@
 /**
  * The worker process: `coopci worker --config FILE` (or `npm run worker`).
- * Ctrl-C / SIGTERM drain in-flight tasks and exit.
+ * Ctrl-C / SIGTERM drain in-flight tasks and exit. It logs one JSON object
+ * per line on stderr, at COOPCI_LOG_LEVEL (default info).
  */
+import { Runtime } from '@temporalio/worker';
+import { createLogger, logLevel, temporalLogger } from '../adapters/log';
 import { loadConfig } from '../config/load';
-import { createWorker } from './create-worker';
+import { createWorker, DRAIN_ON_SHUTDOWN_MS } from './create-worker';
 
 /** Runs a worker on the configured task queue, or on a scale-out node's (`node`, a name under `nodes`). */
 export async function runWorker(configFile: string, node?: string): Promise<void> {
+  // Here, not in createWorker: a process has one Runtime, installed once (the tests' in-process workers install their own).
+  const logger = temporalLogger(createLogger(logLevel('info')));
+  Runtime.install({
+    logger,
+    // The SDK core's own records (default filter: warnings and up) go through the same logger rather than straight to the console.
+    telemetryOptions: { logging: { forward: {} } },
+  });
   const loaded = await loadConfig(configFile);
   let taskQueue: string | undefined;
   if (node) {
@@ -14,8 +24,13 @@ export async function runWorker(configFile: string, node?: string): Promise<void
     if (!n) throw new Error(`no node "${node}" under nodes in ${loaded.file} (known: ${loaded.config.nodes.map((x) => x.name).join(', ') || 'none'})`);
     taskQueue = n.taskQueue;
   }
-  const { worker, close } = await createWorker({ loaded, workflowBundlePath: process.env.COOPCI_WORKFLOW_BUNDLE, taskQueue });
-  console.error(`coopci worker: task queue "${worker.options.taskQueue}", config ${loaded.file}`);
+  const { worker, close } = await createWorker({
+    loaded,
+    workflowBundlePath: process.env.COOPCI_WORKFLOW_BUNDLE,
+    taskQueue,
+    shutdownGraceMs: DRAIN_ON_SHUTDOWN_MS,
+  });
+  logger.info(`coopci worker: task queue "${worker.options.taskQueue}", config ${loaded.file}`, { taskQueue: worker.options.taskQueue, config: loaded.file });
   try {
     await worker.run();
   } finally {

@@ -1,9 +1,10 @@
 import { executeChild, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { deployOrder } from '../domain/warm-graph';
+import { blockedBy, deployOrder } from '../domain/warm-graph';
+import { convergeOutcome } from '../domain/warm-outcome';
 import type { Activities } from './activity-types';
 import { causeMessage } from './errors';
-import { SA } from './search-attributes';
-import type { ConvergeResult, WarmAppOutcome, WarmDeployResult } from './types';
+import { SA } from '../contract/search-attributes';
+import type { ConvergeResult, WarmAppOutcome, WarmDeployResult } from '../contract/types';
 import { warmDeployWorkflow } from './warm';
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2s' } });
@@ -19,9 +20,11 @@ export async function convergeWorkflow(): Promise<ConvergeResult> {
   const graph = await acts.loadWarmGraph.executeWithOptions({ summary: 'load warm apps' }, []);
   const byName = new Map(graph.map((n) => [n.name, n]));
   const outcomes = new Map<string, WarmAppOutcome>();
+  /** What the blocking rule reads per app: a rejected release skipped with last-good serving counts as up. */
+  const upAs = new Map<string, string>();
 
   for (const app of deployOrder(graph)) {
-    const blocked = byName.get(app)!.after.find((dep) => !['HEALTHY', 'ROLLED_BACK'].includes(outcomes.get(dep)!.outcome));
+    const blocked = blockedBy(byName.get(app)!.after, (dep) => upAs.get(dep));
     if (blocked) {
       outcomes.set(app, { app, outcome: 'SKIPPED', version: null, reason: `${blocked} did not come up` });
       continue;
@@ -38,6 +41,7 @@ export async function convergeWorkflow(): Promise<ConvergeResult> {
         ],
       });
       outcomes.set(app, { app, outcome: r.outcome, version: r.version, reason: r.reason });
+      upAs.set(app, convergeOutcome(r));
     } catch (e) {
       outcomes.set(app, { app, outcome: 'FAILED', version: null, reason: causeMessage(e) });
     }

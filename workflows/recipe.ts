@@ -1,7 +1,9 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -12,16 +14,26 @@ import {
 import { decide, describeDecision } from '../domain/decision';
 import { labelResult, type RunOutcome } from '../domain/label';
 import { promoteGate } from '../domain/promote-gate';
+import { runDirOf } from '../domain/run-layout';
+import { effectiveTimeouts } from '../domain/timeouts';
 import { latestRelease } from '../domain/version';
 import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
-import { SA } from './search-attributes';
-import { abortSignal, progressSignal, recipeStatusQuery } from './signals';
-import { TIERS, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from './types';
+import { releaseLock, startLock, takeLock, type Lock } from './lock';
+import { recipeLockId } from '../contract/ids';
+import { SA } from '../contract/search-attributes';
+import { abortSignal, progressSignal, recipeStatusQuery } from '../contract/messages';
+import { TIERS, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from '../contract/types';
 
 /** Patch id: progress signals only for long phases, not awaited (see README "Changing workflows"). */
 export const QUIET_PROGRESS = 'quiet-progress-signals';
+/** Patch id: an advance snapshots the canonical's volumes first and restores them when it fails or is aborted. */
+export const RESTORE_FAILED_ADVANCE = 'restore-failed-advance';
+/** Patch id: the recipe lock (one writer per recipe), taken before anything else. */
+export const RECIPE_LOCK = 'recipe-lock';
+/** A recipe waits this long at most for another run of it (a sweep's, or one started by hand). */
+const RECIPE_LOCK_WAIT_MS = 6 * 3600_000;
 
 /**
  * One recipe of a sweep, as the runbook says: mirror-sync, decide from the
@@ -31,10 +43,10 @@ export const QUIET_PROGRESS = 'quiet-progress-signals';
  */
 export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> {
   const { env, recipe } = input;
-  const t = { ...env.timeouts, ...recipe.timeouts };
+  const t = effectiveTimeouts(env.timeouts, recipe.timeouts);
   const { workflowId } = workflowInfo();
   const startedAt = new Date().toISOString();
-  const runDir = `${env.stateDir}/runs/${input.sweepId.replace(/[^A-Za-z0-9._-]/g, '_')}/${recipe.name}`;
+  const runDir = runDirOf(env.stateDir, input.sweepId, recipe.name);
   const base = { env, recipe };
 
   const quick = proxyActivities<Activities>({
@@ -63,6 +75,13 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     cancellationType,
   });
 
+  // Copies of a canonical's volumes (its data) take time in proportion to its size: like a backup.
+  const canonicalActs = proxyActivities<Activities>({
+    startToCloseTimeout: `${gateSeconds + 2 * t.teardownSeconds + 2 * t.backupSeconds + t.mirrorSyncSeconds + 60}s`,
+    heartbeatTimeout: '20s',
+    retry: { maximumAttempts: 3, initialInterval: '5s' },
+  });
+
   const status: RecipeStatus = { recipe: recipe.name, phase: 'pending', workflowId, startedAt, attempt: 1 };
   setHandler(recipeStatusQuery, () => status);
   const work = new CancellationScope();
@@ -85,7 +104,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       // Only the long phases are worth a line in the sweep's history, and the
       // recipe need not wait for the sweep to hear it: a 1000-recipe sweep
       // stays far from Temporal's history limits.
-      if (phase.startsWith('tier:') || phase === 'teardown' || phase === 'promote') void report();
+      if (phase.startsWith('tier:') || phase === 'teardown' || phase === 'promote' || phase === 'waiting') void report();
     } else {
       await report(); // runs started before the patch: every phase, awaited
     }
@@ -94,12 +113,24 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   const tiers: TierResult[] = [];
   let version: string | null = null;
   let before: string | null = null;
+  let beforeDomain: string | null = null;
+  /** What became of the canonical after a failed advance (restored, or why not), for the result's reason. */
+  let restoreNote: string | null = null;
   let decision = 'not decided';
   let promoteError: string | null = null;
   let teardownError: string | null = null;
 
+  let lock: Lock | null = null;
   const outcome: RunOutcome = await work
     .run(async (): Promise<RunOutcome> => {
+      if (patched(RECIPE_LOCK)) {
+        try {
+          lock = await takeRecipeLock();
+        } catch (e) {
+          if (isCancellation(e)) throw e;
+          return { kind: 'red', reason: causeMessage(e) };
+        }
+      }
       await setPhase('mirror-sync');
       let tags: string[];
       try {
@@ -110,7 +141,9 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       }
 
       await setPhase('deciding');
-      before = (await quick.readCanonical({ env, recipe: recipe.name }))?.version ?? null;
+      const canonical = await quick.readCanonical({ env, recipe: recipe.name });
+      before = canonical?.version ?? null;
+      beforeDomain = canonical?.domain ?? null;
       const d = decide(latestRelease(tags, { includePrereleases: recipe.includePrereleases }), before);
       decision = describeDecision(d);
       if ('version' in d) {
@@ -129,11 +162,30 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       const gate = promoteGate({ enrolled: recipe.enrolled, green: true, testedRef: tested, quick: false, refOverride: false });
       if (!gate.allowed) return { kind: 'red', reason: `green but not promotable: ${gate.reasons.join('; ')}` };
       await setPhase('promote', `warm canonical at ${tested}`);
+      // An advance deploys a new release onto the canonical's data: snapshot it first, put it back if the advance fails.
+      const advance = before && beforeDomain && patched(RESTORE_FAILED_ADVANCE) ? { from: before, domain: beforeDomain } : null;
+      let snapshotted = false;
+      let recorded = false;
       try {
-        const { domain } = await promoteActs.promoteDeploy.executeWithOptions({ summary: `promote ${recipe.name} ${tested}: deploy + gate` }, [{ ...base, version: tested }]);
+        if (advance) {
+          await canonicalActs.snapshotCanonical.executeWithOptions({ summary: `snapshot canonical ${recipe.name} ${advance.from}` }, [
+            { ...base, domain: advance.domain },
+          ]);
+          snapshotted = true;
+        }
+        const { domain } = await promoteActs.promoteDeploy.executeWithOptions({ summary: `promote ${recipe.name} ${tested}: deploy + gate` }, [
+          { ...base, version: tested, ...(input.node ? { node: input.node } : {}) },
+        ]);
         await promoteActs.promoteIdle.executeWithOptions({ summary: `promote ${recipe.name}: back to idle, volumes kept` }, [{ ...base, domain }]);
-        await promoteActs.recordCanonical.executeWithOptions({ summary: `record canonical ${recipe.name} ${tested}` }, [{ ...base, version: tested, commit: cold.commit, domain }]);
+        await promoteActs.recordCanonical.executeWithOptions({ summary: `record canonical ${recipe.name} ${tested}` }, [
+          { ...base, version: tested, commit: cold.commit, domain, ...(input.node ? { node: input.node } : {}) },
+        ]);
+        recorded = true;
+        // A snapshot left behind is replaced by the next advance's own: dropping it is best effort.
+        if (snapshotted)
+          await canonicalActs.dropCanonicalSnapshot.executeWithOptions({ summary: `drop snapshot ${recipe.name}` }, [base]).catch(() => undefined);
       } catch (e) {
+        if (advance && snapshotted && !recorded) restoreNote = await restoreCanonical(advance.from, advance.domain);
         if (isCancellation(e)) throw e;
         promoteError = causeMessage(e);
       }
@@ -149,7 +201,8 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     await setPhase('labelling');
     const record = await quick.readCanonical({ env, recipe: recipe.name });
     const labelled = labelResult(outcome, record);
-    const reason = promoteError && labelled.label === 'GREEN_BUT_PROMOTE_FAILED' ? `${labelled.reason}: ${promoteError}` : labelled.reason;
+    const why = promoteError && labelled.label === 'GREEN_BUT_PROMOTE_FAILED' ? `${labelled.reason}: ${promoteError}` : labelled.reason;
+    const reason = restoreNote ? `${why}; ${restoreNote}` : why;
     upsertSearchAttributes([{ key: SA.label, value: labelled.label }]);
     const result: RecipeResult = {
       recipe: recipe.name,
@@ -164,10 +217,55 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       endedAt: new Date().toISOString(),
     };
     await quick.writeRecipeResult({ runDir, result });
+    log.info('recipe labelled', { recipe: recipe.name, label: result.label, version, reason: result.reason.split('\n')[0] });
+    if (lock) await releaseLock(lock);
     Object.assign(status, { label: result.label, reason: result.reason, endedAt: result.endedAt });
     await setPhase('done', `${result.label}: ${result.reason}`);
     return result;
   });
+
+  /**
+   * One writer per recipe: its cold app, mirror, abra checkout and canonical
+   * are touched by one workflow at a time. A run that finds another (a sweep's
+   * and one started by hand) waits for it, at most RECIPE_LOCK_WAIT_MS.
+   */
+  function takeRecipeLock(): Promise<Lock> {
+    const lockId = recipeLockId(recipe.name);
+    return takeLock({
+      lockId,
+      start: () => startLock(lockId, `${recipe.name} held by ${workflowId}`),
+      whenHeld: 'wait',
+      maxWaitMs: RECIPE_LOCK_WAIT_MS,
+      onWait: (held) => void setPhase('waiting', `for ${held.holder ?? 'an unknown holder'}, which holds ${recipe.name}${held.note ? ` (${held.note})` : ''}`),
+      refusal: (held, waitedMs) =>
+        ApplicationFailure.nonRetryable(
+          `${recipe.name} is held by ${held.holder ?? 'an unknown holder'}${held.note ? ` (${held.note})` : ''}; waited ${Math.round(waitedMs / 60_000)} minutes, did not run`,
+          'RecipeLocked',
+          held.holder,
+        ),
+    });
+  }
+
+  /**
+   * After a failed or aborted advance: the canonical's volumes back from the
+   * snapshot, the recorded version deployed and gated on them, then idle.
+   * Not cancellable (an abort must not leave it half restored). When the
+   * restore fails, the snapshot stays for a person, and the reason says so.
+   */
+  function restoreCanonical(version: string, domain: string): Promise<string> {
+    return CancellationScope.nonCancellable(async () => {
+      await setPhase('promote', `restoring the canonical at ${version}`);
+      try {
+        const done = await canonicalActs.restoreCanonical.executeWithOptions({ summary: `restore canonical ${recipe.name} ${version}` }, [
+          { ...base, domain, version },
+        ]);
+        await canonicalActs.dropCanonicalSnapshot.executeWithOptions({ summary: `drop snapshot ${recipe.name}` }, [base]).catch(() => undefined);
+        return `canonical restored: ${done}`;
+      } catch (e) {
+        return `canonical NOT restored (${causeMessage(e)}): its snapshot is kept under the state dir's snapshots/${recipe.name}; restore it by hand before the next sweep`;
+      }
+    });
+  }
 
   /** Runs the tiers in order, stopping at the first red one; the cold app is torn down in every case. */
   async function coldRun(tested: string, tags: string[]): Promise<{ red: string } | { commit: string }> {
@@ -197,4 +295,3 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     }
   }
 }
-

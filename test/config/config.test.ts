@@ -71,7 +71,11 @@ describe('configuration', () => {
     ['too many lanes', (c) => (c.sweep = { lanes: 99 }), /^sweep\.lanes: /],
     ['bad schedule hour', (c) => (c.schedules = { sweep: { hour: 24 } }), /^schedules\.sweep\.hour: /],
     ['unknown after', (c) => (c.warm = [w('traefik', { after: ['nope'] })]), /^warm\.0\.after\.0: "nope" is not a warm app/],
-    ['proxy not first', (c) => Object.assign(c, { warm: [w('dash'), w('traefik')], proxy: { app: 'traefik' } }), /^warm\.0: the proxy "traefik" must be the first warm app/],
+    [
+      'proxy not first',
+      (c) => Object.assign(c, { warm: [w('dash'), w('traefik')], proxy: { app: 'traefik' } }),
+      /^warm\.0: the proxy "traefik" must be the first warm app/,
+    ],
     [
       'a warm cycle',
       (c) => (c.warm = [w('traefik', { after: ['dash'] }), w('dash', { after: ['traefik'] })]),
@@ -79,14 +83,32 @@ describe('configuration', () => {
     ],
     [
       'a proxy gated on a later app',
-      (c) =>
-        (c.warm = [
-          w('traefik', { health: { url: 'https://dash.example.org/', servedBy: 'dash' } }),
-          w('dash', { after: ['traefik'] }),
-        ]),
+      (c) => (c.warm = [w('traefik', { health: { url: 'https://dash.example.org/', servedBy: 'dash' } }), w('dash', { after: ['traefik'] })]),
       /^warm\.0\.health\.servedBy: the health gate of "traefik" is served by "dash", which is not deployed before "traefik"/,
     ],
+    [
+      // The seed's exact configuration: no servedBy, the proxy gated on a URL whose host is the dashboard's domain.
+      'a proxy gated on a later app, inferred from the gate URL',
+      (c) =>
+        (c.warm = [w('traefik', { health: { url: 'https://dash.example.org/api/health' } }), w('dash', { after: ['traefik'], domain: 'dash.example.org' })]),
+      /^warm\.0\.health\.url: the health gate of "traefik" is served by "dash", which is not deployed before "traefik" .*a fresh boot would deadlock \(its host is the domain of "dash"\)$/,
+    ],
     ['proxy not warm', (c) => (c.proxy = { app: 'traefik' }), /^proxy\.app: "traefik" is not listed under warm/],
+    [
+      'a token in an upstream URL',
+      (c) => (c.recipes[0].upstream = 'https://ci-bot:glpat-123@git.example.org/hello.git'),
+      /^recipes\.0\.upstream: must not carry credentials/,
+    ],
+    [
+      'a user in an HTTPS upstream',
+      (c) => (c.recipes[0].upstream = 'https://glpat-123@git.example.org/hello.git'),
+      /^recipes\.0\.upstream: must not carry credentials/,
+    ],
+    [
+      'a password in an SSH upstream',
+      (c) => (c.warm = [w('traefik', { upstream: 'ssh://git:hunter2@git.example.org/t.git' })]),
+      /^warm\.0\.upstream: must not carry credentials/,
+    ],
   ])('rejects %s, naming the field', (_n, mutate, message) => {
     expect(problems(mutate)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
@@ -94,7 +116,9 @@ describe('configuration', () => {
   it('takes scale-out nodes, each with a task queue of its own', () => {
     const node = (name: string, taskQueue: string) => ({ name, taskQueue, server: 'default' });
     expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('b', 'q-b')]))).toEqual([]);
-    expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('b', 'q-a')]))).toEqual(['nodes.1.taskQueue: task queue "q-a" is already used; each node needs its own']);
+    expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('b', 'q-a')]))).toEqual([
+      'nodes.1.taskQueue: task queue "q-a" is already used; each node needs its own',
+    ]);
     expect(problems((c) => (c.nodes = [node('a', 'coopci')]))).toEqual(['nodes.0.taskQueue: task queue "coopci" is already used; each node needs its own']);
     expect(problems((c) => (c.nodes = [node('a', 'q-a'), node('a', 'q-b')]))).toEqual(['nodes.1.name: duplicate node "a" (first at index 0)']);
   });
@@ -103,13 +127,15 @@ describe('configuration', () => {
     const p = problems((c) => {
       c.ciDomain = 'nope';
       c.recipes[0]!.name = 'BAD';
-      c.timeouts = { deploySeconds: 0 } as never;
+      c.timeouts = { deploySeconds: 0 };
     });
     expect(p.map((x) => x.split(':')[0])).toEqual(expect.arrayContaining(['ciDomain', 'recipes.0.name', 'timeouts.deploySeconds']));
   });
 
   it('names the file for unreadable or non-YAML input', async () => {
-    await expect(loadConfig('/nonexistent/coopci.yaml')).rejects.toThrow(/^\/nonexistent\/coopci\.yaml: invalid configuration\n {2}- cannot read the file: ENOENT/);
+    await expect(loadConfig('/nonexistent/coopci.yaml')).rejects.toThrow(
+      /^\/nonexistent\/coopci\.yaml: invalid configuration\n {2}- cannot read the file: ENOENT/,
+    );
     expect(() => parseConfigText('a: [1,', '/x.yaml')).toThrow(/\/x\.yaml: invalid configuration\n {2}- not valid YAML/);
   });
 
@@ -129,7 +155,9 @@ describe('names reaching a command line', () => {
     expect(() => assertRecipeName(n)).toThrow(/^invalid recipe name/);
   });
   it.each(['--force', '1.0.0; id', '$(id)', '1.0.0+a b'])('rejects version %j', (v) => expect(() => assertVersion(v)).toThrow(/^invalid recipe version/));
-  it.each(['-x.example.org', 'a..b', 'localhost', 'a.b/../c', 'ex ample.org'])('rejects domain %j', (d) => expect(() => assertDomain(d)).toThrow(/^invalid domain/));
+  it.each(['-x.example.org', 'a..b', 'localhost', 'a.b/../c', 'ex ample.org'])('rejects domain %j', (d) =>
+    expect(() => assertDomain(d)).toThrow(/^invalid domain/),
+  );
 });
 
 describe('coopci config check', () => {

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { SA } from '../../workflows/search-attributes';
+import { SA } from '../../contract/search-attributes';
 import { REPO } from '../helpers/fixture';
 
 interface Service {
@@ -38,7 +38,11 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.build!.context).toBe(REPO.replace(/\/$/, ''));
     expect(services.worker!.command).toEqual(['worker', '--apply-schedules']);
     // The one-shot setup registers exactly the search attributes the workflows use.
-    expect(services['temporal-setup']!.command!.join(' ')).toContain(`for sa in ${Object.values(SA).map((k) => k.name).join(' ')};`);
+    expect(services['temporal-setup']!.command!.join(' ')).toContain(
+      `for sa in ${Object.values(SA)
+        .map((k) => k.name)
+        .join(' ')};`,
+    );
 
     // Restart policies everywhere (the one-shot setup never restarts), health checks on the long-running services.
     for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe(name === 'temporal-setup' ? 'no' : 'unless-stopped');

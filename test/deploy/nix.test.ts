@@ -9,7 +9,7 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../contract/search-attributes';
 import { REPO } from '../helpers/fixture';
 
 const NIX_FILES = ['flake.nix', 'default.nix', 'nix/module.nix', 'nix/package.nix', 'test/deploy/eval-module.nix'];
@@ -46,9 +46,11 @@ describe('Nix files', () => {
     expect((await nix(['--parse', file])).exitCode).not.toBe(0);
   });
 
-  it('the module runs the hardened worker, applying the schedules, with Temporal settings in Temporal\'s variables', async () => {
+  it("the module runs the hardened worker, applying the schedules, with Temporal settings in Temporal's variables", async () => {
     const { optionNames, config } = await evaluate({ tls: 'true', apiKeyFile: '"/run/secrets/coopci"' });
-    expect(optionNames).toEqual(expect.arrayContaining(['enable', 'package', 'settings', 'configFile', 'temporal', 'environmentFile', 'devServer', 'applySchedules']));
+    expect(optionNames).toEqual(
+      expect.arrayContaining(['enable', 'package', 'settings', 'configFile', 'temporal', 'environmentFile', 'devServer', 'applySchedules']),
+    );
     expect(config).toMatchObject({ _type: 'if', condition: true });
     const worker = config.content.systemd.services['coopci-worker'];
     expect(worker.serviceConfig).toMatchObject({

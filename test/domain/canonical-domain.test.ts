@@ -7,11 +7,7 @@ describe('canonical domain', () => {
     ['gitea', ['traefik.ci.example.org', 'warm-keycloak.ci.example.org'], 'warm-gitea.ci.example.org'],
     ['keycloak', ['warm-keycloak.ci.example.org'], 'warm-canon-keycloak.ci.example.org'],
     ['keycloak', ['WARM-KEYCLOAK.ci.example.org'], 'warm-canon-keycloak.ci.example.org'],
-    [
-      'keycloak',
-      ['warm-keycloak.ci.example.org', 'warm-canon-keycloak.ci.example.org'],
-      'warm-canon2-keycloak.ci.example.org',
-    ],
+    ['keycloak', ['warm-keycloak.ci.example.org', 'warm-canon-keycloak.ci.example.org'], 'warm-canon2-keycloak.ci.example.org'],
     [
       'keycloak',
       ['warm-keycloak.ci.example.org', 'warm-canon-keycloak.ci.example.org', 'warm-canon2-keycloak.ci.example.org'],

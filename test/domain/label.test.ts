@@ -15,7 +15,13 @@ describe('result label from the registry', () => {
   it.each<[string, RunOutcome, CanonicalRecord | null, string, RegExp]>([
     ['promoted', { kind: 'green', testedVersion: '1.1.0+1' }, rec('1.1.0+1'), 'PROMOTED', /1\.1\.0\+1/],
     ['green, no record', { kind: 'green', testedVersion: '1.1.0+1' }, null, 'GREEN_BUT_PROMOTE_FAILED', /^canonical=none, expected 1\.1\.0\+1$/],
-    ['green, stale record', { kind: 'green', testedVersion: '1.1.0+1' }, rec('1.0.0+1'), 'GREEN_BUT_PROMOTE_FAILED', /^canonical=1\.0\.0\+1, expected 1\.1\.0\+1$/],
+    [
+      'green, stale record',
+      { kind: 'green', testedVersion: '1.1.0+1' },
+      rec('1.0.0+1'),
+      'GREEN_BUT_PROMOTE_FAILED',
+      /^canonical=1\.0\.0\+1, expected 1\.1\.0\+1$/,
+    ],
     ['red with canonical', { kind: 'red', reason: 'install: unhealthy' }, rec('1.0.0+1'), 'FAILED', /canonical unchanged: 1\.0\.0\+1/],
     ['red without canonical', { kind: 'red', reason: 'mirror-sync failed' }, null, 'FAILED', /mirror-sync failed \(canonical unchanged: none\)/],
     ['skipped', { kind: 'skipped', reason: 'no-new-version' }, rec('1.0.0+1'), 'SKIPPED', /^no-new-version$/],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redact, secretValuesOf, tail } from '../../domain/redact';
-import { junitForTier, parseJunit } from '../../activities/junit';
+import { junitForTier, parseJunit } from '../../adapters/junit';
 
 describe('redact', () => {
   it.each([

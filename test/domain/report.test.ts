@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSweepReport, renderMarkdownReport } from '../../activities/report';
-import type { RecipeResult, SweepResult } from '../../workflows/types';
+import { buildSweepReport, renderMarkdownReport } from '../../state/report';
+import type { RecipeResult, SweepResult } from '../../contract/types';
 
 const recipe = (name: string, over: Partial<RecipeResult>): RecipeResult => ({
   recipe: name,
@@ -49,7 +49,9 @@ describe('sweep report', () => {
     const md = renderMarkdownReport(report);
     expect(md).toMatch(/^# Sweep \[sweep-1\]\(http:\/\/ui\.test\/namespaces\/default\/workflows\/sweep-1\)$/m);
     expect(md).toContain('3 recipe(s): 1 PROMOTED, 1 FAILED, 1 SKIPPED.');
-    expect(md).toContain('| [hello](http://ui.test/namespaces/default/workflows/sweep-1%2Fhello) | PROMOTED | 1.1.0+1 | 1.0.0+1 → 1.1.0+1 | install: pass (12.3s), backup: n/a (0.0s) | 2.5s |');
+    expect(md).toContain(
+      '| [hello](http://ui.test/namespaces/default/workflows/sweep-1%2Fhello) | PROMOTED | 1.1.0+1 | 1.0.0+1 → 1.1.0+1 | install: pass (12.3s), backup: n/a (0.0s) | 2.5s |',
+    );
     // A reason can never break the table: pipes escaped, one line.
     expect(md).toContain('| install: not healthy \\| 500 second line |');
   });

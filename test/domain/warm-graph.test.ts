@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkWarmGraph, deployOrder, type WarmNode } from '../../domain/warm-graph';
+import { checkWarmGraph, deployOrder, inferServedBy, type WarmNode } from '../../domain/warm-graph';
 
 const n = (name: string, after: string[] = [], servedBy?: string): WarmNode => ({ name, after, ...(servedBy ? { servedBy } : {}) });
 
@@ -38,5 +38,20 @@ describe('warm graph', () => {
       'drone',
     ]);
     expect(() => deployOrder([n('a', ['b']), n('b', ['a'])])).toThrow(/cycle: a → b → a/);
+  });
+});
+
+describe('who serves a gate URL, when the config does not say', () => {
+  const apps = [
+    { name: 'traefik', domain: 'traefik.example.org' },
+    { name: 'dash', domain: 'Dash.example.org' },
+  ];
+  it.each<[string, string, string | undefined]>([
+    ['its own domain through {domain}', 'https://{domain}/api/version', 'traefik'],
+    ["another app's domain (any case)", 'https://DASH.example.org:8443/health', 'dash'],
+    ['a host no warm app has', 'https://status.example.net/', undefined],
+    ['not a URL', 'https://', undefined],
+  ])('%s', (_n, url, servedBy) => {
+    expect(inferServedBy(url, 'traefik.example.org', apps)).toBe(servedBy);
   });
 });

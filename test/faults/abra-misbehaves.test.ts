@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
-import type { SweepResult } from '../../workflows/types';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
 
@@ -23,16 +22,24 @@ describe('abra misbehaving', () => {
     // escapes and a NUL on stderr, then exits non-zero.
     await writeFile(bin, `#!/bin/sh\n[ "$2" = new ] && exit 0\nhead -c 65536 /dev/urandom\nprintf '\\033[31mFATA\\000 kaput\\033[0m\\n' >&2\nexit 3\n`);
     await chmod(bin, 0o755);
-    const f = await makeFixture('garbage', [{ name: 'hello', from: 'hello', upTo: '1.0.0+1.0' }, { name: 'unreleased', from: 'unreleased' }], {
-      abra: { bin, dir: path.join(dir, 'abra-dir') },
-    });
+    const f = await makeFixture(
+      'garbage',
+      [
+        { name: 'hello', from: 'hello', upTo: '1.0.0+1.0' },
+        { name: 'unreleased', from: 'unreleased' },
+      ],
+      {
+        abra: { bin, dir: path.join(dir, 'abra-dir') },
+      },
+    );
     const worker = await startWorker(f);
     try {
-      const result = (await (await startSweep(await testClient(), f.loaded.config)).result()) as SweepResult;
+      const result = await (await startSweep(await testClient(), f.loaded.config)).result();
       const [hello, unreleased] = result.results;
       expect(hello).toMatchObject({ recipe: 'hello', label: 'FAILED' });
       expect(hello!.reason).toMatch(/^install: abra app deploy cold-hello\.ci\.test\.local: exited 3: FATA\u2400 kaput/);
       expect(hello!.reason.length).toBeLessThan(2500);
+      // eslint-disable-next-line no-control-regex -- asserts no control character got through
       expect(hello!.reason).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);
       expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });
     } finally {

@@ -7,11 +7,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { paths } from '../../activities/state-paths';
-import { readJson, RegistryError, writeJsonAtomic } from '../../activities/registry';
+import { paths } from '../../state/paths';
+import { readJson, RegistryError, writeJsonAtomic } from '../../state/json-store';
 import { startSweep } from '../../client/sweep';
 import { LastGood } from '../../domain/warm-records';
-import type { SweepResult } from '../../workflows/types';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient } from '../helpers/temporal';
 
@@ -58,7 +57,7 @@ describe('corrupt records', () => {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, HALF_WRITTEN);
     const handle = await startSweep(await testClient(), f.loaded.config);
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     const [hello, unreleased] = result.results;
     expect(hello).toMatchObject({ recipe: 'hello', label: 'FAILED' });
     expect(hello!.reason).toContain(`${file}: not valid JSON (corrupt or half-written); fix or remove it by hand`);
@@ -70,7 +69,14 @@ describe('corrupt records', () => {
 
   it('an unreadable alert is listed as such, and a valid one beside it still shows', async () => {
     const good = paths.alert(f.stateDir, 'deploy-traefik');
-    await writeJsonAtomic(good, { app: 'traefik', reason: 'unhealthy-on-latest', ts: new Date().toISOString(), version: '1.2.0+3.2', lastGood: '1.1.0+3.1', state: 'serving 1.1.0+3.1 again' });
+    await writeJsonAtomic(good, {
+      app: 'traefik',
+      reason: 'unhealthy-on-latest',
+      ts: new Date().toISOString(),
+      version: '1.2.0+3.2',
+      lastGood: '1.1.0+3.1',
+      state: 'serving 1.1.0+3.1 again',
+    });
     const bad = paths.alert(f.stateDir, 'deploy-dashboard');
     await writeFile(bad, '{"app": "dash');
     const r = await cli(f, ['alerts', 'list']);

@@ -10,10 +10,9 @@ import { openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, stackLeftovers } from '../../activities/swarm';
+import { docker, stackLeftovers } from '../../adapters/swarm';
 import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
-import type { SweepResult } from '../../workflows/types';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
 
@@ -49,12 +48,18 @@ describe('Docker daemon restart', () => {
       await waitFor('the cold deploy to start', async () => (await f.abraCalls()).some((a) => a[1] === 'deploy' && a[2]?.startsWith('cold-alpha.')), 120_000);
       await restartDockerd();
 
-      const result = (await handle.result()) as SweepResult;
+      const result = await handle.result();
       const [alpha, unreleased] = result.results;
       expect(['PROMOTED', 'FAILED']).toContain(alpha!.label);
       if (alpha!.label === 'FAILED') expect(alpha!.reason).toMatch(/^install: /);
       expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });
-      expect(await stackLeftovers(docker(), stackName('cold-alpha.ci.test.local'))).toEqual({ services: [], secrets: [], volumes: [], networks: [], configs: [] });
+      expect(await stackLeftovers(docker(), stackName('cold-alpha.ci.test.local'))).toEqual({
+        services: [],
+        secrets: [],
+        volumes: [],
+        networks: [],
+        configs: [],
+      });
     } finally {
       await worker.stop();
     }

@@ -9,16 +9,15 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CanonicalRecord } from '../../domain/registry-record';
-import { docker, stackLeftovers } from '../../activities/swarm';
-import { readJson } from '../../activities/registry';
+import { docker, stackLeftovers } from '../../adapters/swarm';
+import { readJson } from '../../state/json-store';
 import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
-import type { SweepResult } from '../../workflows/types';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 import { existsSync } from 'node:fs';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await endRunningSweep();
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -33,33 +32,43 @@ const POINTS: [string, string, boolean][] = [
 ];
 
 describe('worker SIGKILLed during a promote', () => {
-  it.each(POINTS)('%s', async (_name, crashOn, second) => {
-    const f = await makeFixture('promote-crash', [
-      { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
-      ...(second ? [{ name: 'beta', from: 'hello', upTo: '1.0.0+1.0' }] : []),
-    ]);
-    const marker = path.join(f.dir, 'crashed');
-    const first = spawnWorker(f, { ABRA_LOCAL_CRASH_CALLER_ON: crashOn, ABRA_LOCAL_CRASH_MARKER: marker });
-    cleanups.push(() => first.kill('SIGKILL'));
-    const handle = await startSweep(await testClient(), f.loaded.config);
-    await waitFor('the worker to be killed', async () => first.exitCode !== null || first.signalCode !== null, 240_000);
-    expect(first.signalCode).toBe('SIGKILL');
-    expect(existsSync(marker)).toBe(true);
+  it.each(POINTS)(
+    '%s',
+    async (_name, crashOn, second) => {
+      const f = await makeFixture('promote-crash', [
+        { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
+        ...(second ? [{ name: 'beta', from: 'hello', upTo: '1.0.0+1.0' }] : []),
+      ]);
+      const marker = path.join(f.dir, 'crashed');
+      const first = spawnWorker(f, { ABRA_LOCAL_CRASH_CALLER_ON: crashOn, ABRA_LOCAL_CRASH_MARKER: marker });
+      cleanups.push(() => first.kill('SIGKILL'));
+      const handle = await startSweep(await testClient(), f.loaded.config);
+      await waitFor('the worker to be killed', async () => first.exitCode !== null || first.signalCode !== null, 240_000);
+      expect(first.signalCode).toBe('SIGKILL');
+      expect(existsSync(marker)).toBe(true);
 
-    const next = await startWorker(f);
-    cleanups.push(() => next.stop());
-    const result = (await handle.result()) as SweepResult;
-    expect(result.results.map((r) => [r.recipe, r.label])).toEqual([['alpha', 'PROMOTED'], ...(second ? [['beta', 'PROMOTED']] : [])]);
+      const next = await startWorker(f);
+      cleanups.push(() => next.stop());
+      const result = await handle.result();
+      expect(result.results.map((r) => [r.recipe, r.label])).toEqual([['alpha', 'PROMOTED'], ...(second ? [['beta', 'PROMOTED']] : [])]);
 
-    const onWarmAlpha = (await f.abraCalls()).filter((a) => a.some((x) => x.startsWith('warm-alpha.')));
-    expect(onWarmAlpha.filter((a) => a[1] === 'deploy' || a[1] === 'upgrade')).toHaveLength(1);
-    const recordDir = path.join(f.stateDir, 'registry', 'alpha');
-    expect(await readJson(path.join(recordDir, 'canonical.json'), CanonicalRecord)).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
-    expect((await readdir(recordDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    for (const r of ['alpha', 'beta']) {
-      expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({ services: [], secrets: [], volumes: [], networks: [], configs: [] });
-    }
-    // Idle canonical: undeployed, volumes kept.
-    expect((await stackLeftovers(docker(), stackName('warm-alpha.ci.test.local'))).services).toEqual([]);
-  }, 420_000);
+      const onWarmAlpha = (await f.abraCalls()).filter((a) => a.some((x) => x.startsWith('warm-alpha.')));
+      expect(onWarmAlpha.filter((a) => a[1] === 'deploy' || a[1] === 'upgrade')).toHaveLength(1);
+      const recordDir = path.join(f.stateDir, 'registry', 'alpha');
+      expect(await readJson(path.join(recordDir, 'canonical.json'), CanonicalRecord)).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
+      expect((await readdir(recordDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      for (const r of ['alpha', 'beta']) {
+        expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({
+          services: [],
+          secrets: [],
+          volumes: [],
+          networks: [],
+          configs: [],
+        });
+      }
+      // Idle canonical: undeployed, volumes kept.
+      expect((await stackLeftovers(docker(), stackName('warm-alpha.ci.test.local'))).services).toEqual([]);
+    },
+    420_000,
+  );
 });

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
-import { sweepStatusQuery } from '../../workflows/signals';
-import type { SweepResult } from '../../workflows/types';
+import { sweepStatusQuery } from '../../contract/messages';
 import { makeFixture } from '../helpers/fixture';
 import { startWorker, waitFor } from '../helpers/temporal';
 
@@ -49,7 +48,7 @@ describe('Temporal server restart', () => {
     await new Promise((r) => setTimeout(r, 3000));
     server = await start();
 
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     expect(result.results.map((r) => [r.recipe, r.label])).toEqual([
       ['alpha', 'PROMOTED'],
       ['unreleased', 'SKIPPED'],

@@ -31,7 +31,8 @@ export async function startWorker(f: Fixture) {
 /** A worker in its own process (the CLI's), so a test can SIGKILL it like a crash would. */
 export function spawnWorker(f: Fixture, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
-    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, ...env },
+    // Warnings and errors only: a worker's info records would drown the test output.
+    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, COOPCI_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -68,5 +69,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export async function endRunningSweep(): Promise<void> {
   const client = await testClient();
   const holder = await runningSweep(client);
-  if (holder) await client.workflow.getHandle(holder).terminate('left running by a failed test');
+  if (!holder) return;
+  await client.workflow
+    .getHandle(holder)
+    .terminate('left running by a failed test')
+    .catch(() => undefined);
+  // Its recipes (and their locks) go too: a dead sweep's running recipes keep holding the sweep lock.
+  for await (const w of client.workflow.list({ query: `CoopciSweepId = '${holder}' AND ExecutionStatus = 'Running'` })) {
+    await client.workflow
+      .getHandle(w.workflowId)
+      .terminate('left running by a failed test')
+      .catch(() => undefined);
+  }
+  await waitFor('the sweep lock to be free', async () => (await runningSweep(client)) === null, 60_000);
 }

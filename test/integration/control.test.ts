@@ -7,16 +7,16 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { docker, stackLeftovers } from '../../activities/swarm';
+import { docker, stackLeftovers } from '../../adapters/swarm';
 import { calendarText, PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID } from '../../client/schedule';
 import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
-import { sweepStatusQuery } from '../../workflows/signals';
-import type { SweepResult } from '../../workflows/types';
+import { sweepStatusQuery } from '../../contract/messages';
+import type { SweepResult } from '../../contract/types';
 import { makeFixture } from '../helpers/fixture';
 import { cli, endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await endRunningSweep();
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -51,7 +51,7 @@ describe('crash resume', () => {
 
     const second = await startWorker(f);
     cleanups.push(() => second.stop());
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     expect(labels(result)).toEqual({ alpha: 'PROMOTED', beta: 'PROMOTED' });
 
     // alpha's promote side effects happened exactly once: one app new, one deploy, one record.
@@ -85,7 +85,7 @@ describe('wedge and overlap', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause?.message).toBe(`another sweep is running: ${handle.workflowId}; wait for it or abort it first`);
 
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     expect(labels(result)).toEqual({ wedge: 'FAILED', hello: 'PROMOTED' });
     expect(result.results[0]!.reason).toMatch(/^install: abra app deploy cold-wedge\.ci\.test\.local: timed out after 8s/);
     expect(await stackLeftovers(docker(), stackName('cold-wedge.ci.test.local'))).toEqual(nothingLeft);
@@ -106,7 +106,7 @@ describe('abort', () => {
 
     const sent = await cli(f, ['sweep', 'abort', '--reason', 'operator test']);
     expect(sent).toMatchObject({ code: 0, stdout: `abort sent to ${handle.workflowId}\n` });
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     expect(result).toMatchObject({ aborted: true, abortReason: 'operator test' });
     expect(result.results[0]).toMatchObject({ recipe: 'hello', label: 'FAILED', reason: 'aborted: operator test (canonical unchanged: none)' });
     expect(result.results[1]).toMatchObject({ recipe: 'broken', label: 'SKIPPED', reason: 'aborted: operator test' });
@@ -116,7 +116,9 @@ describe('abort', () => {
     // the tier's cancellation completed before the teardown was scheduled.
     const events = (await client.workflow.getHandle(`${handle.workflowId}/hello`).fetchHistory()).events ?? [];
     const scheduled = (type: string) => events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => Number(e.eventId));
-    const cancelled = events.findIndex((e) => e.activityTaskCanceledEventAttributes && scheduled('runTier').includes(Number(e.activityTaskCanceledEventAttributes.scheduledEventId)));
+    const cancelled = events.findIndex(
+      (e) => e.activityTaskCanceledEventAttributes && scheduled('runTier').includes(Number(e.activityTaskCanceledEventAttributes.scheduledEventId)),
+    );
     const teardown = events.findIndex((e) => Number(e.eventId) === scheduled('teardownColdApp')[0]);
     expect(cancelled).toBeGreaterThan(-1);
     expect(teardown).toBeGreaterThan(cancelled);
@@ -126,14 +128,30 @@ describe('abort', () => {
 describe('schedule', () => {
   it('is applied idempotently and triggering it runs a sweep', async () => {
     const f = await makeFixture('schedule', [{ name: 'unreleased', from: 'unreleased' }], {
-      warm: [{ name: 'traefik', recipe: 'proxy', upstream: 'up/proxy', domain: 'traefik.ci.test.local', health: { url: 'https://traefik.ci.test.local/api/version' } }],
+      warm: [
+        {
+          name: 'traefik',
+          recipe: 'proxy',
+          upstream: 'up/proxy',
+          domain: 'traefik.ci.test.local',
+          health: { url: 'https://traefik.ci.test.local/api/version' },
+        },
+      ],
       proxy: { app: 'traefik' },
       schedules: { proxy: { dayOfWeek: '*', hour: 4, minute: 30 } },
     });
     const w = await startWorker(f);
     cleanups.push(() => w.stop());
     const client = await testClient();
-    const removeAll = () => Promise.all([SWEEP_SCHEDULE_ID, PROXY_SCHEDULE_ID].map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+    const removeAll = () =>
+      Promise.all(
+        [SWEEP_SCHEDULE_ID, PROXY_SCHEDULE_ID].map((id) =>
+          client.schedule
+            .getHandle(id)
+            .delete()
+            .catch(() => undefined),
+        ),
+      );
     cleanups.push(removeAll);
     await removeAll();
 

@@ -4,14 +4,14 @@
  * read back through dockerode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Apps } from '../../activities/apps';
-import { probeOnce } from '../../activities/health';
-import { docker, stackLeftovers, stackServices } from '../../activities/swarm';
-import { checkoutForAbra, syncMirror } from '../../activities/git';
-import { snapshotOf } from '../../activities/config-snapshot';
+import { Apps } from '../../adapters/apps';
+import { probeOnce } from '../../adapters/health';
+import { docker, stackLeftovers, stackServices } from '../../adapters/swarm';
+import { checkoutForAbra, syncMirror } from '../../adapters/git';
+import { snapshotOf } from '../../contract/snapshot';
 import { stackName } from '../../domain/stack-name';
-import { SA } from '../../workflows/search-attributes';
-import type { RecipeResult } from '../../workflows/types';
+import { SA } from '../../contract/search-attributes';
+import type { RecipeResult } from '../../contract/types';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { startWorker, testClient } from '../helpers/temporal';
 

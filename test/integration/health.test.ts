@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeOnce, waitHealthy } from '../../activities/health';
+import { probeOnce, waitHealthy } from '../../adapters/health';
 import { freePort } from '../../scripts/dev-server';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'coopci-tls-'));
@@ -33,9 +33,54 @@ let flaky = 0;
 beforeAll(async () => {
   // A throw-away CA and a certificate for proxy.ci.test.local only.
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:proxy.ci.test.local\n');
-  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', path.join(dir, 'ca.key'), '-out', ca]);
-  await execa('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=proxy.ci.test.local', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'csr.pem')]);
-  await execa('openssl', ['x509', '-req', '-in', path.join(dir, 'csr.pem'), '-CA', ca, '-CAkey', path.join(dir, 'ca.key'), '-CAcreateserial', '-days', '1', '-out', path.join(dir, 'cert.pem'), '-extfile', path.join(dir, 'san.ext')]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    path.join(dir, 'ca.key'),
+    '-out',
+    ca,
+  ]);
+  await execa('openssl', [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    '/CN=proxy.ci.test.local',
+    '-keyout',
+    path.join(dir, 'key.pem'),
+    '-out',
+    path.join(dir, 'csr.pem'),
+  ]);
+  await execa('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    path.join(dir, 'csr.pem'),
+    '-CA',
+    ca,
+    '-CAkey',
+    path.join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    path.join(dir, 'cert.pem'),
+    '-extfile',
+    path.join(dir, 'san.ext'),
+  ]);
   const tls = { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
   okHttps = await listen(
     https.createServer(tls, (req, res) => {
@@ -63,9 +108,21 @@ describe('probeOnce', () => {
     ['a refused connection', () => target(`http://127.0.0.1:1/`), /ECONNREFUSED/],
     ['a 500', () => target(`http://127.0.0.1:${status500}/`), /^HTTP 500$/],
     ['a server that never answers', () => target(`http://127.0.0.1:${slow}/`), /no answer within 500 ms/],
-    ['a certificate for another name', () => target(`https://other.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1', caFile: ca }), /ERR_TLS_CERT_ALTNAME_INVALID|altnames/],
-    ['an untrusted certificate', () => target(`https://proxy.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1' }), /UNABLE_TO_VERIFY|self.signed|unable to verify/i],
-    ['a status not allowed', () => target(`https://proxy.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1', caFile: ca, allowedStatus: [204] }), /^HTTP 200$/],
+    [
+      'a certificate for another name',
+      () => target(`https://other.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1', caFile: ca }),
+      /ERR_TLS_CERT_ALTNAME_INVALID|altnames/,
+    ],
+    [
+      'an untrusted certificate',
+      () => target(`https://proxy.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1' }),
+      /UNABLE_TO_VERIFY|self.signed|unable to verify/i,
+    ],
+    [
+      'a status not allowed',
+      () => target(`https://proxy.ci.test.local:${okHttps}/`, { connectAddress: '127.0.0.1', caFile: ca, allowedStatus: [204] }),
+      /^HTTP 200$/,
+    ],
   ])('fails on %s', async (_n, t, why) => {
     const r = await probeOnce(t());
     expect(r.ok).toBe(false);

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
-import { sweepStatusQuery } from '../../workflows/signals';
-import type { SweepResult, SweepStatus } from '../../workflows/types';
-import type { SweepReport } from '../../activities/report';
+import { sweepStatusQuery } from '../../contract/messages';
+import type { SweepStatus } from '../../contract/types';
+import type { SweepReport } from '../../state/report';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
 
@@ -41,10 +41,11 @@ describe('operator control', () => {
       ['beta', 'pending'],
     ]);
 
-    expect((await cli(f, ['sweep', 'skip', 'beta'])).stdout).toBe(`skip beta sent to ${handle.workflowId}\n`);
+    expect((await cli(f, ['sweep', 'skip', 'beta'])).stdout).toBe(`skip beta accepted by ${handle.workflowId}: beta will be skipped\n`);
+    expect(await cli(f, ['sweep', 'skip', 'nosuch'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused skip nosuch: .*nosuch/) });
     expect((await cli(f, ['sweep', 'retry', 'gone'])).code).toBe(0);
 
-    const result = (await handle.result()) as SweepResult;
+    const result = await handle.result();
     expect(result.results.map((r) => [r.recipe, r.label, r.reason.split(':')[0]])).toEqual([
       ['gone', 'FAILED', 'mirror-sync failed'],
       ['alpha', 'PROMOTED', 'canonical is 1.0.0+1.0'],

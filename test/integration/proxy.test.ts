@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Apps } from '../../activities/apps';
-import { listAlerts } from '../../activities/warm-activities';
-import { docker } from '../../activities/swarm';
-import { snapshotOf } from '../../activities/config-snapshot';
-import { startWarmDeploy } from '../../client/warm';
+import { Apps } from '../../adapters/apps';
+import { listAlerts } from '../../state/alerts';
+import { docker } from '../../adapters/swarm';
+import { snapshotOf } from '../../contract/snapshot';
+import { startConverge, startWarmDeploy } from '../../client/warm';
 import { publishRelease } from '../../scripts/example-recipes';
-import { warmStatusQuery } from '../../workflows/signals';
-import type { WarmDeployResult } from '../../workflows/types';
+import { warmDeployStatusQuery } from '../../contract/messages';
+import type { WarmDeployResult } from '../../contract/types';
 import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
 import { cli, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 
@@ -26,11 +26,14 @@ const DOMAIN = 'traefik.ci.test.local';
 function servedVersion(): Promise<string> {
   return new Promise((resolve, reject) => {
     https
-      .get({ host: '127.0.0.1', port: 18443, path: '/api/version', servername: DOMAIN, headers: { Host: DOMAIN }, ca: readFileSync(CA), timeout: 3000 }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve((JSON.parse(body) as { Version: string }).Version));
-      })
+      .get(
+        { host: '127.0.0.1', port: 18443, path: '/api/version', servername: DOMAIN, headers: { Host: DOMAIN }, ca: readFileSync(CA), timeout: 3000 },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve((JSON.parse(body) as { Version: string }).Version));
+        },
+      )
       .on('error', reject);
   });
 }
@@ -43,7 +46,16 @@ async function proxyFixture(name: string): Promise<Fixture> {
         recipe: 'proxy',
         upstream: path.join(name, 'upstream-proxy'),
         domain: DOMAIN,
-        health: { url: `https://${DOMAIN}:18443/api/version`, connectAddress: '127.0.0.1', caFile: CA, servedBy: 'traefik', intervalSeconds: 1, deadlineSeconds: 6, consecutive: 2, requestTimeoutSeconds: 2 },
+        health: {
+          url: `https://${DOMAIN}:18443/api/version`,
+          connectAddress: '127.0.0.1',
+          caFile: CA,
+          servedBy: 'traefik',
+          intervalSeconds: 1,
+          deadlineSeconds: 6,
+          consecutive: 2,
+          requestTimeoutSeconds: 2,
+        },
       },
     ],
     proxy: { app: 'traefik' },
@@ -66,8 +78,8 @@ describe('health-gated proxy deploy', () => {
     await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
   });
 
-  const deploy = async (): Promise<WarmDeployResult> => {
-    const r = await cli(f, ['proxy', 'deploy', '--wait', '--json']);
+  const deploy = async (...args: string[]): Promise<WarmDeployResult> => {
+    const r = await cli(f, ['proxy', 'deploy', '--wait', '--json', ...args]);
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as WarmDeployResult;
   };
@@ -85,17 +97,43 @@ describe('health-gated proxy deploy', () => {
     ['1.3.0+3.3', 'answers 500', /HTTP 500/],
     ['1.4.0+3.4', 'presents a certificate for another name', /ERR_TLS_CERT_ALTNAME_INVALID|altnames/],
     ['1.5.0+3.5', 'answers slower than the request timeout', /no answer within 2000 ms/],
-  ])('rolls back a latest release that %s… (%s)', async (version, _how, why) => {
-    await publishRelease('proxy', upstreamOf(f), version);
-    const before = (await listAlerts(f.stateDir)).length;
+  ])(
+    'rolls back a latest release that %s… (%s)',
+    async (version, _how, why) => {
+      await publishRelease('proxy', upstreamOf(f), version);
+      const before = (await listAlerts(f.stateDir)).length;
+      const r = await deploy();
+      expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version, lastGood: '1.1.0+3.1' });
+      expect(r.alert).toMatch(/alerts\/.*-traefik-unhealthy-on-latest\.json$/);
+      const alerts = await listAlerts(f.stateDir);
+      expect(alerts).toHaveLength(before + 1);
+      expect(alerts.find((a) => a.file === r.alert)?.alert).toMatchObject({ app: 'traefik', reason: 'unhealthy-on-latest', version, lastGood: '1.1.0+3.1' });
+      expect(r.reason).toMatch(why);
+      expect(await servedVersion()).toBe('1.1.0+3.1');
+    },
+    180_000,
+  );
+
+  it('does not deploy a rejected release again: the next deploy stays on last-good, no new alert; an older --version deploys and resolves the alerts', async () => {
+    const rejected = '1.5.0+3.5';
+    const deploysOf = async (v: string) => (await f.abraCalls()).filter((a) => a.includes(v) && (a[1] === 'deploy' || a[1] === 'upgrade')).length;
+    const before = { deploys: await deploysOf(rejected), alerts: (await listAlerts(f.stateDir)).length };
+    expect(before.deploys).toBe(1);
     const r = await deploy();
-    expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version, lastGood: '1.1.0+3.1' });
-    expect(r.alert).toMatch(/alerts\/.*-traefik-unhealthy-on-latest\.json$/);
-    const alerts = await listAlerts(f.stateDir);
-    expect(alerts).toHaveLength(before + 1);
-    expect(alerts.find((a) => a.file === r.alert)?.alert).toMatchObject({ app: 'traefik', reason: 'unhealthy-on-latest', version, lastGood: '1.1.0+3.1' });
-    expect((r as WarmDeployResult).reason).toMatch(why);
+    expect(r).toMatchObject({ outcome: 'SKIPPED', version: rejected, lastGood: '1.1.0+3.1', alert: null });
+    expect(r.reason).toMatch(
+      /^1\.5\.0\+3\.5 was rejected on \d{4}-\d\d-\d\d \(.*; ROLLED_BACK\); deploy it anyway with "coopci proxy deploy --version 1\.5\.0\+3\.5 --force"; traefik serving last-good 1\.1\.0\+3\.1$/,
+    );
+    expect(await deploysOf(rejected)).toBe(before.deploys);
+    expect(await listAlerts(f.stateDir)).toHaveLength(before.alerts);
     expect(await servedVersion()).toBe('1.1.0+3.1');
+    const record = JSON.parse(await readFile(path.join(f.stateDir, 'warm/traefik/rejected.json'), 'utf8')) as { rejected: { version: string }[] };
+    expect(record.rejected.map((x) => x.version)).toEqual(['1.2.0+3.2', '1.3.0+3.3', '1.4.0+3.4', rejected]);
+
+    expect(await deploy('--version', '1.0.0+3.0')).toMatchObject({ outcome: 'HEALTHY', version: '1.0.0+3.0', lastGood: '1.0.0+3.0' });
+    expect(await servedVersion()).toBe('1.0.0+3.0');
+    expect(JSON.parse((await cli(f, ['alerts', 'list', '--json'])).stdout)).toEqual([]);
+    expect(JSON.parse((await cli(f, ['alerts', 'list', '--all', '--json'])).stdout)).toHaveLength(before.alerts);
   }, 180_000);
 });
 
@@ -106,17 +144,17 @@ describe('proxy deploy durability', () => {
     const w1 = await startWorker(f);
     const client = await testClient();
     const first = await startWarmDeploy(client, f.loaded.config);
-    expect(((await first.result()) as WarmDeployResult).outcome).toBe('HEALTHY');
+    expect((await first.result()).outcome).toBe('HEALTHY');
     await w1.stop();
 
     await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
     const crashing = spawnWorker(f);
     const handle = await startWarmDeploy(client, f.loaded.config);
-    await waitFor('the gate', async () => (await handle.query(warmStatusQuery)).phase === 'gating', 120_000);
+    await waitFor('the gate', async () => (await handle.query(warmDeployStatusQuery)).phase === 'gating', 120_000);
     crashing.kill('SIGKILL');
     const w2 = await startWorker(f);
     try {
-      const r = (await handle.result()) as WarmDeployResult;
+      const r = await handle.result();
       expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.2.0+3.2', lastGood: '1.1.0+3.1' });
       const calls = await f.abraCalls();
       expect(calls.filter((a) => a.includes('1.2.0+3.2') && (a[1] === 'deploy' || a[1] === 'upgrade'))).toHaveLength(1);
@@ -137,7 +175,7 @@ describe('proxy deploy abort', () => {
     const w = spawnWorker(f, { ABRA_LOCAL_HANG_ON: '1\\.2\\.0\\+3\\.2' });
     const client = await testClient();
     try {
-      expect(((await (await startWarmDeploy(client, f.loaded.config)).result()) as WarmDeployResult).outcome).toBe('HEALTHY');
+      expect((await (await startWarmDeploy(client, f.loaded.config)).result()).outcome).toBe('HEALTHY');
       expect(await cli(f, ['proxy', 'abort', '--reason', 'too early'])).toMatchObject({
         code: 1,
         stderr: 'error: no deploy of traefik is running (deploy-traefik: completed); start one with "coopci proxy deploy"\n',
@@ -149,11 +187,30 @@ describe('proxy deploy abort', () => {
       expect((await cli(f, ['proxy', 'status'])).stdout).toMatch(/^deploy-traefik: deploying — http/);
       expect(await cli(f, ['proxy', 'abort', '--reason', 'operator test'])).toMatchObject({ code: 0, stdout: 'abort sent to deploy-traefik\n' });
 
-      const r = (await handle.result()) as WarmDeployResult;
-      expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.2.0+3.2', lastGood: '1.1.0+3.1', alert: null, reason: 'aborted: operator test; traefik serving last-good 1.1.0+3.1 again' });
+      const r = await handle.result();
+      expect(r).toMatchObject({
+        outcome: 'ROLLED_BACK',
+        version: '1.2.0+3.2',
+        lastGood: '1.1.0+3.1',
+        alert: null,
+        reason: 'aborted: operator test; traefik serving last-good 1.1.0+3.1 again',
+      });
       expect(await listAlerts(f.stateDir)).toEqual([]);
       expect(await servedVersion()).toBe('1.1.0+3.1');
-      expect((await cli(f, ['proxy', 'status'])).stdout).toContain('deploy-traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: operator test;');
+      expect((await cli(f, ['proxy', 'status'])).stdout).toContain(
+        'deploy-traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: operator test;',
+      );
+      // A converge's deploy of the proxy (another workflow id) is found by status and abort too: it holds the app's lock.
+      const converge = await startConverge(client, f.loaded.config);
+      await waitFor('the hung converge deploy', async () => (await f.abraCalls()).filter((a) => a.includes('1.2.0+3.2')).length === 2);
+      expect((await cli(f, ['proxy', 'status'])).stdout).toMatch(/^converge-warm\/traefik: deploying — http/);
+      expect(await cli(f, ['proxy', 'abort', '--reason', 'converge test'])).toMatchObject({ code: 0, stdout: 'abort sent to converge-warm/traefik\n' });
+      expect((await converge.result()).apps).toEqual([expect.objectContaining({ app: 'traefik', outcome: 'ROLLED_BACK' })]);
+      expect((await cli(f, ['proxy', 'status'])).stdout).toContain(
+        'converge-warm/traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: converge test;',
+      );
+      expect(await servedVersion()).toBe('1.1.0+3.1');
+
       // The rollback was scheduled only once the aborted deploy had stopped.
       const events = (await handle.fetchHistory()).events ?? [];
       const deploys = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deployWarm').map((e) => Number(e.eventId));
@@ -178,8 +235,29 @@ describe('converge', () => {
   it('brings the proxy up first on a cold boot, then the dashboard; a failed app stops only its dependents', async () => {
     const f = await makeFixture('converge', [{ name: 'unused' }], {
       warm: [
-        { name: 'traefik', recipe: 'proxy', upstream: 'up/proxy', domain: DOMAIN, health: { url: `https://${DOMAIN}:18443/api/version`, connectAddress: '127.0.0.1', caFile: CA, intervalSeconds: 1, deadlineSeconds: 6, consecutive: 2, requestTimeoutSeconds: 2 } },
-        { name: 'dashboard', recipe: 'dashboard', upstream: 'up/dashboard', domain: 'dashboard.ci.test.local', after: ['traefik'], health: { url: 'http://127.0.0.1:18085/', intervalSeconds: 1, deadlineSeconds: 6 } },
+        {
+          name: 'traefik',
+          recipe: 'proxy',
+          upstream: 'up/proxy',
+          domain: DOMAIN,
+          health: {
+            url: `https://${DOMAIN}:18443/api/version`,
+            connectAddress: '127.0.0.1',
+            caFile: CA,
+            intervalSeconds: 1,
+            deadlineSeconds: 6,
+            consecutive: 2,
+            requestTimeoutSeconds: 2,
+          },
+        },
+        {
+          name: 'dashboard',
+          recipe: 'dashboard',
+          upstream: 'up/dashboard',
+          domain: 'dashboard.ci.test.local',
+          after: ['traefik'],
+          health: { url: 'http://127.0.0.1:18085/', intervalSeconds: 1, deadlineSeconds: 6 },
+        },
       ],
       proxy: { app: 'traefik' },
     });

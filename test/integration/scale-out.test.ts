@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWorker } from '../../worker/create-worker';
 import { startSweep } from '../../client/sweep';
-import type { SweepResult } from '../../workflows/types';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
 
@@ -17,7 +16,11 @@ describe('scale-out over two nodes', () => {
   const stops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     const nodes = ['a', 'b'].map((n) => ({ name: `node-${n}`, taskQueue: `nodes-${n}-${process.pid}`, server: 'default' }));
-    f = await makeFixture('nodes', RECIPES.map((name) => ({ name, from: 'unreleased' })), { nodes });
+    f = await makeFixture(
+      'nodes',
+      RECIPES.map((name) => ({ name, from: 'unreleased' })),
+      { nodes },
+    );
     const main = await startWorker(f);
     stops.push(() => main.stop());
     for (const n of f.loaded.config.nodes) {
@@ -37,7 +40,7 @@ describe('scale-out over two nodes', () => {
 
   it('runs every recipe on one of the nodes, both nodes used, one recipe at a time per node', async () => {
     const client = await testClient();
-    const result = (await (await startSweep(client, f.loaded.config)).result()) as SweepResult;
+    const result = await (await startSweep(client, f.loaded.config)).result();
     expect(result.results.map((r) => [r.recipe, r.label])).toEqual(RECIPES.map((r) => [r, 'SKIPPED']));
 
     const onQueue = new Map<string, { start: number; end: number }[]>();

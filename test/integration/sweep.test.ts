@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, stackLeftovers } from '../../activities/swarm';
+import { docker, stackLeftovers } from '../../adapters/swarm';
 import { publishRelease } from '../../scripts/example-recipes';
 import { stackName } from '../../domain/stack-name';
 import { makeFixture, type Fixture } from '../helpers/fixture';
@@ -74,7 +74,13 @@ describe('weekly sweep', () => {
     expect(warm.services).toEqual([]);
     expect(warm.volumes).toEqual(['warm-hello_ci_test_local_data']);
     for (const r of ['hello', 'broken']) {
-      expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({ services: [], secrets: [], volumes: [], networks: [], configs: [] });
+      expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({
+        services: [],
+        secrets: [],
+        volumes: [],
+        networks: [],
+        configs: [],
+      });
     }
     // Every tier left its result and JUnit file under the run directory.
     const runDir = path.join(f.stateDir, 'runs', one.workflowId, 'hello');

@@ -14,7 +14,15 @@ import { cli, startWorker } from '../helpers/temporal';
 
 const SHOTS = path.join(REPO, 'test-results', 'web-ui');
 // As root, in a sandbox with no outside network: no sandbox, no background calls home.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('the Web UI in a real browser', () => {
   let f: Fixture;
@@ -58,7 +66,10 @@ describe('the Web UI in a real browser', () => {
     // the result, the label as a search attribute, summary and details.
     await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(`${workflowId}/gone`)}`);
     await page.getByText('"label": "FAILED"').first().waitFor({ timeout: 30_000 });
-    await page.getByText(/"reason": "mirror-sync failed: git fetch/).first().waitFor();
+    await page
+      .getByText(/"reason": "mirror-sync failed: git fetch/)
+      .first()
+      .waitFor();
     await page.getByText('syncRecipe • mirror-sync gone').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'recipe-failed.png'), fullPage: true });
     await page.getByRole('tab', { name: 'Search Attributes' }).click();

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Abra } from '../../activities/abra';
-import { syncMirror } from '../../activities/git';
+import { Abra } from '../../adapters/abra';
+import { syncMirror } from '../../adapters/git';
 import { ConfigError, parseConfigText } from '../../config/load';
 
 const HUGE = 'a'.repeat(100_000);
@@ -22,8 +22,43 @@ const unicodeAndSpace = ['A', 'Gitea', 'ümlaut', 'a b', 'a\nb', 'a\tb', 'a\u000
 const sizes = ['x'.repeat(51), HUGE];
 
 const hostileNames = [...shell, ...traversal, ...options, ...unicodeAndSpace, ...sizes];
-const hostileVersions = ['', '--force', '-1.0.0', '1.0.0;id', '1.0.0+$(id)', '1.0.0+`id`', '../1.0.0', '1.0.0+../../x', '1.0.0+a/b', 'v1', '1.0', ' 1.0.0', '1.0.0 ', '1.0.0\n', '1.0.0+a b', '1.0.0+🙂', `1.0.0+${HUGE}`, '1.0.0|id'];
-const hostileDomains = ['-x.example.org', '--domain=x.org', 'a..example.org', '.example.org', 'example.org.', 'evil.org;id', 'a.b/c', 'UPPER.example.org', 'localhost', `${'x'.repeat(300)}.org`, 'a_b.example.org', 'ex ample.org', 'ex\u0430mple.org', '$(id).example.org', '../x.org'];
+const hostileVersions = [
+  '',
+  '--force',
+  '-1.0.0',
+  '1.0.0;id',
+  '1.0.0+$(id)',
+  '1.0.0+`id`',
+  '../1.0.0',
+  '1.0.0+../../x',
+  '1.0.0+a/b',
+  'v1',
+  '1.0',
+  ' 1.0.0',
+  '1.0.0 ',
+  '1.0.0\n',
+  '1.0.0+a b',
+  '1.0.0+🙂',
+  `1.0.0+${HUGE}`,
+  '1.0.0|id',
+];
+const hostileDomains = [
+  '-x.example.org',
+  '--domain=x.org',
+  'a..example.org',
+  '.example.org',
+  'example.org.',
+  'evil.org;id',
+  'a.b/c',
+  'UPPER.example.org',
+  'localhost',
+  `${'x'.repeat(300)}.org`,
+  'a_b.example.org',
+  'ex ample.org',
+  'ex\u0430mple.org',
+  '$(id).example.org',
+  '../x.org',
+];
 
 const base = () => ({
   ciDomain: 'ci.example.org',
@@ -31,7 +66,15 @@ const base = () => ({
   stateDir: '/var/lib/coopci',
   abra: { dir: '/var/lib/coopci/abra' },
   recipes: [{ name: 'gitea', upstream: 'https://git.example.org/gitea.git', health: { url: 'https://{domain}/' } }],
-  warm: [{ name: 'traefik', recipe: 'traefik', upstream: 'https://git.example.org/traefik.git', domain: 'traefik.example.org', health: { url: 'https://traefik.example.org/api/version' } }],
+  warm: [
+    {
+      name: 'traefik',
+      recipe: 'traefik',
+      upstream: 'https://git.example.org/traefik.git',
+      domain: 'traefik.example.org',
+      health: { url: 'https://traefik.example.org/api/version' },
+    },
+  ],
 });
 
 function configProblems(mutate: (c: ReturnType<typeof base>) => void): string[] {
@@ -58,7 +101,10 @@ function recordingAbra() {
   const ledger = path.join(dir, 'starts');
   const bin = path.join(dir, 'abra');
   writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${ledger}'\n`, { mode: 0o755 });
-  return { abra: new Abra({ bin, dir, server: 'default' }), starts: () => (existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean) : []) };
+  return {
+    abra: new Abra({ bin, dir, server: 'default' }),
+    starts: () => (existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean) : []),
+  };
 }
 
 describe('hostile input', () => {
@@ -66,13 +112,19 @@ describe('hostile input', () => {
     expect(hostileNames.length + hostileVersions.length + hostileDomains.length).toBeGreaterThanOrEqual(50);
   });
 
-  it.each(hostileNames.map((n) => [JSON.stringify(n.slice(0, 40)), n]))('recipe name %s: rejected by config check and by the adapter, no process started', async (_, name) => {
-    expectOnlyField(configProblems((c) => (c.recipes[0]!.name = name)), 'recipes.0.name');
-    expect(configProblems((c) => (c.warm[0]!.name = name))).toContainEqual(expect.stringMatching(/^warm\.0\.name: /));
-    const { abra, starts } = recordingAbra();
-    await expect(abra.appNew(name, '1.0.0+1.0', 'cold-x.ci.example.org', 5000)).rejects.toThrow(/invalid recipe name/);
-    expect(starts()).toEqual([]);
-  });
+  it.each(hostileNames.map((n) => [JSON.stringify(n.slice(0, 40)), n]))(
+    'recipe name %s: rejected by config check and by the adapter, no process started',
+    async (_, name) => {
+      expectOnlyField(
+        configProblems((c) => (c.recipes[0]!.name = name)),
+        'recipes.0.name',
+      );
+      expect(configProblems((c) => (c.warm[0]!.name = name))).toContainEqual(expect.stringMatching(/^warm\.0\.name: /));
+      const { abra, starts } = recordingAbra();
+      await expect(abra.appNew(name, '1.0.0+1.0', 'cold-x.ci.example.org', 5000)).rejects.toThrow(/invalid recipe name/);
+      expect(starts()).toEqual([]);
+    },
+  );
 
   it.each(hostileVersions.map((v) => [JSON.stringify(v.slice(0, 40)), v]))('version %s: rejected by the adapter, no process started', async (_, version) => {
     const { abra, starts } = recordingAbra();
@@ -81,14 +133,23 @@ describe('hostile input', () => {
     expect(starts()).toEqual([]);
   });
 
-  it.each(hostileDomains.map((d) => [JSON.stringify(d.slice(0, 40)), d]))('domain %s: rejected by config check and by the adapter, no process started', async (_, domain) => {
-    expectOnlyField(configProblems((c) => (c.ciDomain = domain)), 'ciDomain');
-    expectOnlyField(configProblems((c) => (c.warm[0]!.domain = domain)), 'warm.0.domain');
-    const { abra, starts } = recordingAbra();
-    await expect(abra.undeploy(domain, 5000)).rejects.toThrow(/invalid domain/);
-    await expect(abra.remove(domain, 5000)).rejects.toThrow(/invalid domain/);
-    expect(starts()).toEqual([]);
-  });
+  it.each(hostileDomains.map((d) => [JSON.stringify(d.slice(0, 40)), d]))(
+    'domain %s: rejected by config check and by the adapter, no process started',
+    async (_, domain) => {
+      expectOnlyField(
+        configProblems((c) => (c.ciDomain = domain)),
+        'ciDomain',
+      );
+      expectOnlyField(
+        configProblems((c) => (c.warm[0]!.domain = domain)),
+        'warm.0.domain',
+      );
+      const { abra, starts } = recordingAbra();
+      await expect(abra.undeploy(domain, 5000)).rejects.toThrow(/invalid domain/);
+      await expect(abra.remove(domain, 5000)).rejects.toThrow(/invalid domain/);
+      expect(starts()).toEqual([]);
+    },
+  );
 
   it('the stand-in does record a valid call (so an empty record means no start)', async () => {
     const { abra, starts } = recordingAbra();

@@ -12,8 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
-import { SA } from '../../workflows/search-attributes';
-import type { SweepResult } from '../../workflows/types';
+import { SA } from '../../contract/search-attributes';
 import { makeFixture, REPO } from '../helpers/fixture';
 import { endRunningSweep, testClient } from '../helpers/temporal';
 
@@ -53,30 +52,37 @@ describe('secrets', () => {
     ]);
     let log = '';
     const worker = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
-      env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, HOOK_API_KEY: API_KEY, SMTP_PASSWORD: PASSWORD, ABRA_LOCAL_FAIL_ON: '^app new leaky ' },
+      env: {
+        ...process.env,
+        COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+        ABRA_LEDGER: f.ledger,
+        HOOK_API_KEY: API_KEY,
+        SMTP_PASSWORD: PASSWORD,
+        ABRA_LOCAL_FAIL_ON: '^app new leaky ',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    worker.stdout!.on('data', (d) => (log += d));
-    worker.stderr!.on('data', (d) => (log += d));
+    worker.stdout.on('data', (d) => (log += d));
+    worker.stderr.on('data', (d) => (log += d));
     try {
       const client = await testClient();
       const handle = await startSweep(client, f.loaded.config);
-      const result = (await handle.result()) as SweepResult;
+      const result = await handle.result();
       const hello = result.results.find((r) => r.recipe === 'hello')!;
       const leaky = result.results.find((r) => r.recipe === 'leaky')!;
       expect(leaky.reason).toMatch(/^install: abra app new leaky: exited 1: output withheld/);
       const generated = (await readFile(`${f.ledger}.secrets`, 'utf8')).split('\n').filter(Boolean);
       expect(generated.length).toBeGreaterThanOrEqual(2); // leaky's and hello's (cold and warm)
-      // The command did print the secrets (so the check has teeth), and they were scrubbed.
+      // The command never saw the worker's secrets: commands get an allow-listed environment (it printed them empty).
       expect(hello).toMatchObject({ label: 'FAILED' });
-      expect(hello.reason).toMatch(/^custom: test command sh: exited 1: login with \[redacted\], key \[redacted\]/);
+      expect(hello.reason).toMatch(/^custom: test command sh: exited 1: HOOK_API_KEY=/);
+      const full = JSON.parse(await readFile(path.join(f.stateDir, 'runs', handle.workflowId, 'hello', 'result.json'), 'utf8')) as { reason: string };
+      expect(full.reason).toMatch(/ with , key(\n| \(|$)/); // both values empty
 
       const ids = [handle.workflowId];
       for await (const w of client.workflow.list({ query: `${SA.sweepId.name} = '${handle.workflowId}'` })) ids.push(w.workflowId);
       expect(ids).toContain(`${handle.workflowId}/hello`);
-      const histories = await Promise.all(
-        ids.map(async (id) => JSON.stringify(await client.workflow.getHandle(id).fetchHistory(), decodePayloadBytes)),
-      );
+      const histories = await Promise.all(ids.map(async (id) => JSON.stringify(await client.workflow.getHandle(id).fetchHistory(), decodePayloadBytes)));
       const everything = [
         ...histories.map((h, i) => [`history of ${ids[i]}`, h]),
         ['worker log', log],

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { stackName } from '../../domain/stack-name';
-import { docker, stackLeftovers, stackServices } from '../../activities/swarm';
+import { docker, stackLeftovers, stackServices } from '../../adapters/swarm';
 import { describeServices, isConverged } from '../../domain/convergence';
 
 class Fatal extends Error {}
@@ -63,7 +63,11 @@ async function sh(file: string, args: string[], opts: { input?: string; env?: Re
   return r.stdout;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function findEnvFile(domain: string): Promise<string> {
   const servers = await readdir(path.join(ABRA_DIR, 'servers')).catch(() => [] as string[]);
@@ -147,7 +151,9 @@ async function deploy(a: Args, mode: 'deploy' | 'upgrade') {
     await sh('tar', ['-xf', tar, '-C', src]);
     const composeFiles = (app.env.get('COMPOSE_FILE') ?? 'compose.yml').split(':');
     const env = { ...Object.fromEntries(app.env), STACK_NAME: app.stack, DOMAIN: domain };
-    await sh('docker', ['stack', 'deploy', '--resolve-image', 'never', '--prune', ...composeFiles.flatMap((f) => ['-c', path.join(src, f)]), app.stack], { env });
+    await sh('docker', ['stack', 'deploy', '--resolve-image', 'never', '--prune', ...composeFiles.flatMap((f) => ['-c', path.join(src, f)]), app.stack], {
+      env,
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -3,11 +3,13 @@ import { CancelledFailure } from '@temporalio/common';
 import { readFile, rm, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { HealthGate } from '../config/schema';
+import type { AppState } from '../domain/deploy-plan';
 import { stackName } from '../domain/stack-name';
-import type { RunEnv } from '../workflows/types';
+import { fillTemplate } from '../domain/template';
+import type { RunEnv } from '../contract/types';
 import { Abra } from './abra';
 import { describeProbe, waitHealthy, type GateResult } from './health';
-import { paths } from './state-paths';
+import { paths } from '../state/paths';
 import { describeServices, isConverged } from '../domain/convergence';
 import { stackLeftovers, stackServices } from './swarm';
 
@@ -26,7 +28,25 @@ export class Apps {
   }
 
   envFileExists(domain: string): Promise<boolean> {
-    return stat(paths.abraEnvFile(this.env.abra.dir, this.env.server, domain)).then(() => true, () => false);
+    return stat(paths.abraEnvFile(this.env.abra.dir, this.env.server, domain)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Whether the app is deployed and the version abra's env file gives it, for the deploy rules in domain/deploy-plan. */
+  async state(domain: string): Promise<AppState & { envFile: boolean }> {
+    const [deployed, version, envFile] = await Promise.all([this.isDeployed(domain), this.appVersion(domain), this.envFileExists(domain)]);
+    return { deployed, version, envFile };
+  }
+
+  /** What Swarm and abra still hold for an app (its env file, services, volumes, secrets, …), described; empty when nothing. */
+  async holdings(domain: string): Promise<string[]> {
+    const left = await stackLeftovers(this.docker, stackName(domain));
+    const held = Object.entries(left)
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => `${k}: ${v.join(', ')}`);
+    return (await this.envFileExists(domain)) ? ['abra env file', ...held] : held;
   }
 
   /** The version abra's env file says the app is at (TYPE=<recipe>:<version>). */
@@ -51,24 +71,36 @@ export class Apps {
     }
   }
 
-  /** Polls a health gate against this app's domain, heartbeating and stopping when cancelled. */
-  gate(domain: string, gate: HealthGate): Promise<GateResult> {
-    return waitHealthy(
-      {
-        url: gate.url.replaceAll('{domain}', domain),
-        connectAddress: gate.connectAddress,
-        allowedStatus: gate.allowedStatus,
-        requestTimeoutMs: gate.requestTimeoutSeconds * 1000,
-        caFile: gate.caFile,
-        intervalMs: gate.intervalSeconds * 1000,
-        deadlineMs: gate.deadlineSeconds * 1000,
-        consecutive: gate.consecutive,
-      },
-      (last, attempt) => {
-        checkCancelled();
-        heartbeat({ health: domain, attempt, last: describeProbe(last) });
-      },
-    );
+  /**
+   * Polls a health gate against this app's domain, stopping when cancelled.
+   * It heartbeats on a timer, not per probe: a gate probing every 30 s must
+   * not look dead to a 20 s heartbeat timeout.
+   */
+  async gate(domain: string, gate: HealthGate): Promise<GateResult> {
+    let progress: unknown = { health: domain, attempt: 0 };
+    const beat = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS);
+    try {
+      return await waitHealthy(
+        {
+          url: fillTemplate(gate.url, { domain }),
+          connectAddress: gate.connectAddress,
+          allowedStatus: gate.allowedStatus,
+          requestTimeoutMs: gate.requestTimeoutSeconds * 1000,
+          caFile: gate.caFile,
+          intervalMs: gate.intervalSeconds * 1000,
+          deadlineMs: gate.deadlineSeconds * 1000,
+          consecutive: gate.consecutive,
+        },
+        (last, attempt) => {
+          checkCancelled();
+          progress = { health: domain, attempt, last: describeProbe(last) };
+          heartbeat(progress);
+        },
+        cancellationSignal(),
+      );
+    } finally {
+      clearInterval(beat);
+    }
   }
 
   /** The gate as a step that throws, with what the last probe saw. */
@@ -141,6 +173,17 @@ export function heartbeat(details?: unknown): void {
     Context.current().heartbeat(details);
   } catch {
     // not inside an activity (CLI, tests)
+  }
+}
+
+/** Well inside the 20 s heartbeat timeout the workflows give long steps. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // not inside an activity
   }
 }
 

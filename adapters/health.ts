@@ -22,6 +22,13 @@ export function probeOnce(t: ProbeTarget): Promise<ProbeResult> {
   const url = new URL(t.url);
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
+  let ca: Buffer | undefined;
+  try {
+    ca = secure && t.caFile ? readFileSync(t.caFile) : undefined;
+  } catch (e) {
+    // A CA bundle that cannot be read is a failed probe (so the gate says why), not a crash of the gate.
+    return Promise.resolve({ ok: false, error: `cannot read caFile ${t.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+  }
   return new Promise((resolve) => {
     const req = (secure ? https : http).request(
       {
@@ -32,7 +39,7 @@ export function probeOnce(t: ProbeTarget): Promise<ProbeResult> {
         headers: { Host: url.host, 'User-Agent': 'coopci-health' },
         timeout: t.requestTimeoutMs,
         agent: false,
-        ...(secure ? { servername: url.hostname, ca: t.caFile ? readFileSync(t.caFile) : undefined, rejectUnauthorized: true } : {}),
+        ...(secure ? { servername: url.hostname, ca, rejectUnauthorized: true } : {}),
       },
       (res) => {
         // The body is never read: a health answer may carry details we must not store.
@@ -63,9 +70,10 @@ export interface GateResult {
 /**
  * Polls until `consecutive` probes in a row pass or the deadline passes. Runs
  * inside one heartbeating activity so a 15-minute gate is one history event,
- * not thousands. `onAttempt` lets the caller heartbeat and stop early.
+ * not thousands. `onAttempt` lets the caller stop early (by throwing); the
+ * pause between probes ends at once when `signal` aborts.
  */
-export async function waitHealthy(g: GateSettings, onAttempt: (r: ProbeResult, n: number) => void = () => {}): Promise<GateResult> {
+export async function waitHealthy(g: GateSettings, onAttempt: (r: ProbeResult, n: number) => void = () => {}, signal?: AbortSignal): Promise<GateResult> {
   const start = Date.now();
   let streak = 0;
   let attempts = 0;
@@ -78,8 +86,20 @@ export async function waitHealthy(g: GateSettings, onAttempt: (r: ProbeResult, n
     if (streak >= g.consecutive) return { healthy: true, attempts, elapsedMs: Date.now() - start, last };
     const elapsed = Date.now() - start;
     if (elapsed + g.intervalMs > g.deadlineMs) return { healthy: false, attempts, elapsedMs: elapsed, last };
-    await new Promise((r) => setTimeout(r, g.intervalMs));
+    await pause(g.intervalMs, signal);
   }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
 }
 
 export function describeProbe(r: ProbeResult | null): string {

@@ -10,7 +10,11 @@ function git(args: string[], timeoutMs: number, cwd?: string) {
   return runCommand('git', args, { env: GIT_ENV, cwd, timeoutMs, label: `git ${args[0] === '-C' ? args[2] : args[0]}` });
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Makes the mirror's main and tags exactly equal to upstream: forced, pruned
@@ -22,14 +26,29 @@ export async function syncMirror(upstream: string, mirror: string, timeoutMs: nu
     await git(['init', '--quiet', '--bare', mirror], timeoutMs);
   }
   await git(
-    ['-C', mirror, 'fetch', '--quiet', '--force', '--prune', '--no-write-fetch-head', '--', upstream, '+refs/heads/main:refs/heads/main', '+refs/tags/*:refs/tags/*'],
+    [
+      '-C',
+      mirror,
+      'fetch',
+      '--quiet',
+      '--force',
+      '--prune',
+      '--no-write-fetch-head',
+      '--',
+      upstream,
+      '+refs/heads/main:refs/heads/main',
+      '+refs/tags/*:refs/tags/*',
+    ],
     timeoutMs,
   );
 }
 
 export async function listTags(repo: string, timeoutMs: number): Promise<string[]> {
   const { stdout } = await git(['-C', repo, 'tag', '--list'], timeoutMs);
-  return stdout.split('\n').map((t) => t.trim()).filter(Boolean);
+  return stdout
+    .split('\n')
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** The commit a tag points at (peeled), recorded with the canonical. */
@@ -48,7 +67,21 @@ export async function checkoutForAbra(mirror: string, checkout: string, tag: str
     await git(['clone', '--quiet', '--no-checkout', '--', mirror, checkout], timeoutMs);
   }
   await git(['-C', checkout, 'remote', 'set-url', 'origin', mirror], timeoutMs);
-  await git(['-C', checkout, 'fetch', '--quiet', '--force', '--prune', '--prune-tags', 'origin', '+refs/heads/main:refs/remotes/origin/main', '+refs/tags/*:refs/tags/*'], timeoutMs);
+  await git(
+    [
+      '-C',
+      checkout,
+      'fetch',
+      '--quiet',
+      '--force',
+      '--prune',
+      '--prune-tags',
+      'origin',
+      '+refs/heads/main:refs/remotes/origin/main',
+      '+refs/tags/*:refs/tags/*',
+    ],
+    timeoutMs,
+  );
   await git(['-C', checkout, 'checkout', '--quiet', '--force', '--detach', `refs/tags/${assertVersion(tag)}`], timeoutMs);
   await git(['-C', checkout, 'clean', '--quiet', '-fdx'], timeoutMs);
 }

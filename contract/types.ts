@@ -3,17 +3,13 @@
  * only this and pure domain modules, which keeps it deterministic.
  */
 import type { Label } from '../domain/label';
+import type { Timeouts } from '../domain/timeouts';
+import type { WarmOutcome } from '../domain/warm-outcome';
 import type { HealthGate, Recipe } from '../config/schema';
 
 export type { Label };
 
-export interface Timeouts {
-  mirrorSyncSeconds: number;
-  deploySeconds: number;
-  convergeSeconds: number;
-  teardownSeconds: number;
-  backupSeconds: number;
-}
+export type { Timeouts };
 
 /** Where things live; from the config snapshot, identical for every step of a sweep. */
 export interface RunEnv {
@@ -38,6 +34,8 @@ export interface RecipeInput {
   recipe: RecipeSpec;
   /** Set when the sweep wants progress signals from this recipe. */
   reportTo?: string;
+  /** The scale-out node it runs on (absent: the one node); recorded with its canonical. */
+  node?: string;
 }
 
 export const TIERS = ['install', 'upgrade', 'backup', 'restore', 'custom'] as const;
@@ -52,15 +50,7 @@ export interface TierResult {
   junit?: string;
 }
 
-export type RecipePhase =
-  | 'pending'
-  | 'mirror-sync'
-  | 'deciding'
-  | `tier:${TierName}`
-  | 'teardown'
-  | 'promote'
-  | 'labelling'
-  | 'done';
+export type RecipePhase = 'pending' | 'waiting' | 'mirror-sync' | 'deciding' | `tier:${TierName}` | 'teardown' | 'promote' | 'labelling' | 'done';
 
 export interface RecipeResult {
   recipe: string;
@@ -86,6 +76,8 @@ export interface RecipeStatus {
   startedAt?: string;
   endedAt?: string;
   attempt: number;
+  /** The scale-out node it last ran on. */
+  node?: string;
 }
 
 export interface SweepInput {
@@ -135,6 +127,8 @@ export interface ConfigSnapshot {
   lanes: number;
   /** Scale-out: one lane per node, each on the node's own task queue (absent: one node). */
   nodes?: SweepNode[];
+  /** Scale-out: recipes whose canonical lives on a node run there, always (recipe → node name). */
+  pins?: Record<string, string>;
 }
 
 export interface SweepNode {
@@ -154,7 +148,7 @@ export type WarmPhase = 'loading' | 'deploying' | 'gating' | 'rolling-back' | 'd
 export interface WarmDeployResult {
   workflowId: string;
   app: string;
-  outcome: 'HEALTHY' | 'ROLLED_BACK' | 'FAILED';
+  outcome: WarmOutcome;
   /** The release that was deployed and gated. */
   version: string;
   lastGood: string | null;
@@ -174,4 +168,23 @@ export interface ConvergeResult {
   workflowId: string;
   /** In config order; SKIPPED apps did not run because an app they come after did not come up. */
   apps: WarmAppOutcome[];
+}
+
+/** What starts a warm deploy: the app (default: the proxy), and optionally a release, deployed even if rejected with `force`. */
+export interface WarmDeployInput {
+  app?: string;
+  /** A release tag of the app's recipe (checked against the mirror); default: the latest. */
+  version?: string;
+  /** Deploy the release even if it failed its gate before. */
+  force?: boolean;
+}
+
+/** A warm deploy's phase: `waiting` while another deploy of the app holds its lock. */
+export type WarmDeployPhase = WarmPhase | 'waiting';
+
+export interface WarmDeployStatus {
+  phase: WarmDeployPhase;
+  abortReason: string | null;
+  /** The deploy this one waits for (phase `waiting`). */
+  waitingFor?: string;
 }

@@ -40,11 +40,7 @@ const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 /** A one-case JUnit report for a built-in tier, so every tier leaves the same kind of evidence. */
 export function junitForTier(recipe: string, tier: string, status: 'pass' | 'fail' | 'n/a', durationMs: number, reason?: string): string {
   const body =
-    status === 'fail'
-      ? `<failure message="${esc(reason ?? 'failed')}"/>`
-      : status === 'n/a'
-        ? `<skipped message="${esc(reason ?? 'not applicable')}"/>`
-        : '';
+    status === 'fail' ? `<failure message="${esc(reason ?? 'failed')}"/>` : status === 'n/a' ? `<skipped message="${esc(reason ?? 'not applicable')}"/>` : '';
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<testsuite name="${esc(recipe)}.${tier}" tests="1" failures="${status === 'fail' ? 1 : 0}" skipped="${status === 'n/a' ? 1 : 0}" time="${(durationMs / 1000).toFixed(3)}">\n` +

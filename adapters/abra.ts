@@ -18,7 +18,18 @@ export class Abra {
 
   async appNew(recipe: string, version: string, domain: string, timeoutMs: number) {
     return this.run(
-      ['app', 'new', assertRecipeName(recipe), assertVersion(version), '--server', this.env.server, '--domain', assertDomain(domain), '--secrets', '--no-input'],
+      [
+        'app',
+        'new',
+        assertRecipeName(recipe),
+        assertVersion(version),
+        '--server',
+        this.env.server,
+        '--domain',
+        assertDomain(domain),
+        '--secrets',
+        '--no-input',
+      ],
       timeoutMs,
       // `--secrets` makes abra print the secrets it generates: that output must never reach an error.
       true,

@@ -1,4 +1,8 @@
-import type { Label, SweepResult, TierResult } from '../workflows/types';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Label, SweepResult, TierResult } from '../contract/types';
+import { writeJsonAtomic } from './json-store';
+import { paths } from './paths';
 
 /** What `coopci report` prints and every sweep leaves in its run directory. */
 export interface SweepReport {
@@ -77,4 +81,15 @@ export function renderMarkdownReport(r: SweepReport): string {
     ),
     '',
   ].join('\n');
+}
+
+/** report.json and report.md in the sweep's run directory; returns the markdown path. */
+export async function writeSweepReport(stateDir: string, result: SweepResult, uiWorkflows: string | undefined): Promise<string> {
+  const dir = paths.runDir(stateDir, result.sweepId);
+  await mkdir(dir, { recursive: true });
+  const report = buildSweepReport(result, uiWorkflows);
+  await writeJsonAtomic(path.join(dir, 'report.json'), report);
+  const md = path.join(dir, 'report.md');
+  await writeFile(md, renderMarkdownReport(report));
+  return md;
 }

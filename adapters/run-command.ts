@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
+import { commandEnv } from '../domain/command-env';
 import { secretValuesOf, tail } from '../domain/redact';
+import { log, logsCommandOutput } from './log';
 
 export class CommandError extends Error {
   override name = 'CommandError';
@@ -18,7 +20,7 @@ export interface RunOptions {
   env?: Record<string, string>;
   cwd?: string;
   timeoutMs: number;
-  /** Shown in errors instead of the full argv. */
+  /** Shown in errors instead of the full argv, and the command's name in the log (which never shows its argv). */
   label?: string;
   /** The output may hold secrets no pattern can recognise (abra prints generated secrets): never put it in an error. */
   sensitiveOutput?: boolean;
@@ -39,8 +41,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   // A cancelled step starts nothing: even a moment of `abra app new` leaves files behind.
   if (ctx?.cancellationSignal.aborted) throw new CancelledFailure(`${what}: cancelled`);
   const beat = ctx ? setInterval(() => ctx.heartbeat(), 2_000) : undefined;
+  const startedAt = performance.now();
   const child = execa(file, args, {
-    env: opts.env,
+    env: commandEnv(process.env, opts.env),
+    extendEnv: false,
     cwd: opts.cwd,
     detached: true,
     stdin: 'ignore',
@@ -62,14 +66,26 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   try {
     const r = await child;
     if (stopped) await reapGroup(child.pid);
+    const durationMs = Math.round(performance.now() - startedAt);
+    const secrets = secretValuesOf({ ...process.env, ...opts.env });
+    // One record per command (its label: argv values may carry secrets or generated names); inside an
+    // activity, the activity's logger adds the workflow and activity ids. The output may hold secrets no
+    // pattern recognises: only its redacted tail, and only at debug level.
+    const logger = ctx?.log ?? log();
+    const command = opts.label ?? file;
+    if (!opts.sensitiveOutput && logsCommandOutput())
+      logger.debug(`${command}: output`, { command, output: tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets }) });
+    const ended = stopped ?? (r.exitCode !== undefined ? `exited ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : 'could not start');
+    logger.info(`${command}: ${ended}`, { command, durationMs, exitCode: r.exitCode, ...(stopped ? { stopped } : {}) });
     // Reported as a cancellation, not a failure: the workflow then knows the step was stopped, not broken.
     if (stopped === 'cancelled') throw new CancelledFailure(`${what}: cancelled`);
     if (r.failed || stopped) {
       const why =
         stopped === 'timed out'
           ? `timed out after ${Math.round(opts.timeoutMs / 1000)}s`
-          : (r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.originalMessage ?? r.shortMessage));
-      const secrets = secretValuesOf({ ...process.env, ...opts.env });
+          : r.exitCode !== undefined
+            ? `exited ${r.exitCode}`
+            : (r.originalMessage ?? r.shortMessage);
       const out = opts.sensitiveOutput ? '' : tail(`${r.stderr ?? ''}\n${r.stdout ?? ''}`, { secrets });
       // The error line is usually on stderr, which a flood on stdout would push out of the tail.
       const headline = opts.sensitiveOutput
@@ -106,7 +122,10 @@ async function reapGroup(pid: number | undefined): Promise<void> {
 
 /** The line that says what went wrong (git's "fatal:", abra's "FATA"), else (unless `onlyErrors`) the last one. */
 function keyLine(out: string, onlyErrors = false): string {
-  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.find((l) => /^(fatal|error|FATA|ERRO)\b/i.test(l));
   return (error ?? (onlyErrors ? '' : (lines.at(-1) ?? ''))).slice(0, 300);
 }

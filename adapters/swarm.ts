@@ -6,20 +6,25 @@ export function docker(): Docker {
   return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 }
 
+/** The fields of a Swarm task (GET /tasks) read here: dockerode types listTasks as any[]. */
+interface SwarmTask {
+  DesiredState?: string;
+  UpdatedAt?: string;
+  Status?: { State?: string; Timestamp?: string; Err?: string };
+}
+
 const stackFilter = (stack: string) => ({ label: [`com.docker.stack.namespace=${stack}`] });
 
 export async function stackServices(d: Docker, stack: string): Promise<ServiceState[]> {
   const services = await d.listServices({ filters: stackFilter(stack) });
   return Promise.all(
     services.map(async (s) => {
-      const tasks = await d.listTasks({ filters: { service: [s.ID!] } });
+      const tasks = (await d.listTasks({ filters: { service: [s.ID] } })) as SwarmTask[];
       const current = tasks.filter((t) => t.DesiredState === 'running');
       const now = Date.now();
-      const failed = tasks
-        .filter((t) => t.Status?.Err)
-        .sort((a, b) => String(b.UpdatedAt).localeCompare(String(a.UpdatedAt)));
+      const failed = tasks.filter((t) => t.Status?.Err).sort((a, b) => String(b.UpdatedAt).localeCompare(String(a.UpdatedAt)));
       return {
-        name: s.Spec?.Name ?? s.ID!,
+        name: s.Spec?.Name ?? s.ID,
         desired: s.Spec?.Mode?.Replicated?.Replicas ?? current.length,
         running: current.filter((t) => runsStably(t.Status, now)).length,
         update: s.UpdateStatus?.State ?? null,
@@ -40,7 +45,7 @@ export async function stackLeftovers(d: Docker, stack: string) {
     d.listConfigs({ filters: stackFilter(stack) }),
   ]);
   return {
-    services: services.map((s) => s.Spec?.Name ?? s.ID!),
+    services: services.map((s) => s.Spec?.Name ?? s.ID),
     secrets: secrets.map((s) => s.Spec?.Name ?? s.ID).filter((n) => n.startsWith(`${stack}_`)),
     volumes: (volumes.Volumes ?? []).map((v) => v.Name),
     networks: networks.map((n) => n.Name),
