@@ -4,9 +4,9 @@ import type Docker from 'dockerode';
 import { effectiveTimeouts } from '../domain/timeouts';
 import { stackName } from '../domain/stack-name';
 import type { RecipeSpec, RunEnv } from '../contract/types';
-import { Apps, checkCancelled, heartbeat } from '../adapters/apps';
+import { Apps, heartbeat } from '../adapters/apps';
 import { checkoutForAbra } from '../adapters/git';
-import { readSnapshot, removeSnapshot, restoreVolumes, snapshotVolumes, volumesInUse } from '../adapters/volumes';
+import { readSnapshot, removeSnapshot, restoreVolumes, snapshotVolumes } from '../adapters/volumes';
 import { canonicals } from '../state/canonicals';
 import { paths } from '../state/paths';
 
@@ -30,17 +30,7 @@ export function createCanonicalActivities(docker: Docker) {
     const env = { ...b.env, timeouts: effectiveTimeouts(b.env.timeouts, b.recipe.timeouts) };
     const s = (key: keyof RunEnv['timeouts']) => env.timeouts[key] * 1000;
     const apps = new Apps(env, docker);
-    /** Undeploys the app (volumes kept) and waits until no container holds its volumes any more. */
-    const idle = async (domain: string) => {
-      if (await apps.isDeployed(domain)) await apps.abra.undeploy(domain, s('teardownSeconds'));
-      const stack = stackName(domain);
-      const deadline = Date.now() + s('teardownSeconds');
-      for (let busy = await volumesInUse(docker, stack); busy.length > 0; busy = await volumesInUse(docker, stack)) {
-        if (Date.now() > deadline) throw new Error(`${domain} was undeployed but its volumes are still in use: ${busy.join('; ')}`);
-        checkCancelled();
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
+    const idle = (domain: string) => apps.undeploy(domain, s('teardownSeconds'));
     const volumeOpts = { timeoutMs: s('backupSeconds'), signal: Context.current().cancellationSignal };
     return { s, apps, idle, volumeOpts, dir: paths.snapshot(b.env.stateDir, b.recipe.name) };
   };

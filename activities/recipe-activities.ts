@@ -173,7 +173,7 @@ export function createRecipeActivities(docker: Docker) {
         await canonicals.writeSeedMarker(b.env.stateDir, { recipe: b.recipe.name, version: b.version, domain });
       } else if (await a.isDeployed(domain)) {
         // A canonical must be idle; one left running is undeployed, keeping its volumes.
-        await a.abra.undeploy(domain, ms(b, 'teardownSeconds'));
+        await a.undeploy(domain, ms(b, 'teardownSeconds'));
       }
       if (!(await a.envFileExists(domain))) await a.abra.appNew(b.recipe.name, b.version, domain, ms(b, 'deploySeconds'));
       await a.rollOut(domain, b.version, b.recipe.health, 'deploy');
@@ -183,7 +183,7 @@ export function createRecipeActivities(docker: Docker) {
     /** Returns the canonical to idle: undeployed, volumes kept for the next warm reattach. */
     async promoteIdle(b: Base & { domain: string }): Promise<void> {
       const a = apps(b);
-      if (await a.isDeployed(b.domain)) await a.abra.undeploy(b.domain, ms(b, 'teardownSeconds'));
+      await a.undeploy(b.domain, ms(b, 'teardownSeconds'));
     },
 
     /** Writes the canonical record atomically; it never goes backwards, and rewriting the same version keeps the first record. */

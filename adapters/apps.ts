@@ -12,6 +12,7 @@ import { describeProbe, waitHealthy, type GateResult } from './health';
 import { paths } from '../state/paths';
 import { describeServices, isConverged } from '../domain/convergence';
 import { stackLeftovers, stackServices } from './swarm';
+import { volumesInUse } from './volumes';
 
 /** App lifecycle built from abra commands plus Swarm and HTTP checks; shared by cold runs and promotes. */
 export class Apps {
@@ -47,6 +48,43 @@ export class Apps {
       .filter(([, v]) => v.length > 0)
       .map(([k, v]) => `${k}: ${v.join(', ')}`);
     return (await this.envFileExists(domain)) ? ['abra env file', ...held] : held;
+  }
+
+  /**
+   * Stops an app, keeping its volumes, secrets and env file, and waits until
+   * nothing holds its volumes or networks any more (a snapshot or the next
+   * deploy needs them free). abra, like `docker stack rm`, removes the
+   * services and at once their networks, and exits 1 when a task still
+   * shutting down holds one ("network … is in use by task"); the services
+   * are gone by then, so that network is removed here once it is free.
+   */
+  async undeploy(domain: string, timeoutMs: number): Promise<void> {
+    const stack = stackName(domain);
+    if (await this.isDeployed(domain)) {
+      try {
+        await this.abra.undeploy(domain, timeoutMs);
+      } catch (e) {
+        if (!/is in use by task/.test((e as Error).message) || (await this.isDeployed(domain))) throw e;
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      checkCancelled();
+      const { networks } = await stackLeftovers(this.docker, stack);
+      const busy = [...(await volumesInUse(this.docker, stack)), ...networks.map((n) => `network ${n}`)];
+      if (busy.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`${domain} was undeployed but is still held: ${busy.join('; ')}`);
+      heartbeat({ undeploying: domain, busy: busy.length });
+      await Promise.all(
+        networks.map((n) =>
+          this.docker
+            .getNetwork(n)
+            .remove()
+            .catch(() => undefined),
+        ),
+      );
+      await sleep(500);
+    }
   }
 
   /** The version abra's env file says the app is at (TYPE=<recipe>:<version>). */

@@ -53,7 +53,7 @@ describe('a failed advance of a canonical', () => {
     await checkout(V1);
     await apps.abra.appNew('mig', V1, DOMAIN, 60_000);
     await apps.rollOut(DOMAIN, V1, recipe.health, 'deploy');
-    await apps.abra.undeploy(DOMAIN, 60_000);
+    await apps.undeploy(DOMAIN, 60_000);
     await canonicals.write(env.stateDir, { recipe: 'mig', version: V1, commit: await tagCommit(mirror, V1, 30_000), domain: DOMAIN });
     await inVolume('cd /data && head -c 100000 /dev/urandom > blob && chown 999:999 blob && chmod 640 blob && ln -s users link && mkdir -m 700 priv');
     const before = await listing();
