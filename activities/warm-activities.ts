@@ -97,7 +97,7 @@ export function createWarmActivities(deps: { configFile: string; docker: Docker 
     },
 
     /**
-     * Deploys (or upgrades to) a version and waits for convergence.
+     * Deploys (upgrades or rolls back to) a version and waits for convergence.
      * Idempotent: an app already running that version is left alone, so a
      * retry after a crash never deploys the same version twice.
      */
@@ -108,9 +108,11 @@ export function createWarmActivities(deps: { configFile: string; docker: Docker 
       const steps = warmDeploySteps(await a.state(i.app.domain), i.version);
       if (steps.length === 0) return 'already-running';
       for (const step of steps) {
-        if (step === 'new') await a.abra.appNew(i.app.recipe, i.version, i.app.domain, ms(i, 'deploySeconds'));
-        else if (step === 'upgrade') await a.abra.upgrade(i.app.domain, i.version, ms(i, 'deploySeconds'));
-        else await a.abra.deploy(i.app.domain, i.version, ms(i, 'deploySeconds'));
+        const t = ms(i, 'deploySeconds');
+        if (step === 'new') await a.abra.appNew(i.app.recipe, i.version, i.app.domain, t);
+        else if (step === 'upgrade') await a.abra.upgrade(i.app.domain, i.version, t);
+        else if (step === 'rollback') await a.abra.rollback(i.app.domain, i.version, t);
+        else await a.abra.deploy(i.app.domain, i.version, t, { force: step === 'redeploy' });
       }
       await a.waitConverged(i.app.domain, ms(i, 'convergeSeconds'));
       return 'deployed';

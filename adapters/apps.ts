@@ -21,7 +21,7 @@ export class Apps {
     private readonly env: RunEnv,
     private readonly docker: Docker,
   ) {
-    this.abra = new Abra({ bin: env.abra.bin, dir: env.abra.dir, server: env.server });
+    this.abra = new Abra({ ...env.abra, server: env.server });
   }
 
   isDeployed(domain: string): Promise<boolean> {

@@ -17,31 +17,38 @@ const exists = (p: string) =>
   );
 
 /**
- * Makes the mirror's main and tags exactly equal to upstream: forced, pruned
- * (a tag deleted upstream disappears here too), and nothing of ours pushed.
+ * Makes the mirror's branches and tags exactly equal to upstream: forced,
+ * pruned (a branch or tag deleted upstream disappears here too), nothing of
+ * ours pushed, and its HEAD on upstream's default branch, whatever that is
+ * called (older Co-op Cloud recipes use master). Returns that branch.
  */
-export async function syncMirror(upstream: string, mirror: string, timeoutMs: number): Promise<void> {
+export async function syncMirror(upstream: string, mirror: string, timeoutMs: number): Promise<string> {
   if (!(await exists(mirror))) {
     await mkdir(path.dirname(mirror), { recursive: true });
     await git(['init', '--quiet', '--bare', mirror], timeoutMs);
   }
+  const branch = await defaultBranch(upstream, timeoutMs);
   await git(
-    [
-      '-C',
-      mirror,
-      'fetch',
-      '--quiet',
-      '--force',
-      '--prune',
-      '--no-write-fetch-head',
-      '--',
-      upstream,
-      '+refs/heads/main:refs/heads/main',
-      '+refs/tags/*:refs/tags/*',
-    ],
+    ['-C', mirror, 'fetch', '--quiet', '--force', '--prune', '--no-write-fetch-head', '--', upstream, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
     timeoutMs,
   );
+  await git(['-C', mirror, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`], timeoutMs);
+  return branch;
 }
+
+/** The branch upstream's HEAD names; without one (a server that does not say), main or else master if upstream has it. */
+async function defaultBranch(upstream: string, timeoutMs: number): Promise<string> {
+  const { stdout } = await git(['ls-remote', '--symref', '--', upstream, 'HEAD', 'refs/heads/main', 'refs/heads/master'], timeoutMs);
+  const named = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(stdout)?.[1];
+  if (named) return assertBranch(named);
+  for (const b of ['main', 'master']) if (new RegExp(`\trefs/heads/${b}$`, 'm').test(stdout)) return b;
+  throw new Error(`${upstream} has no default branch (its HEAD names none, and it has neither main nor master): publish one, then sync again`);
+}
+
+const assertBranch = (b: string) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(b) || b.includes('..')) throw new Error(`unusable default branch name "${b}"`);
+  return b;
+};
 
 export async function listTags(repo: string, timeoutMs: number): Promise<string[]> {
   const { stdout } = await git(['-C', repo, 'tag', '--list'], timeoutMs);
@@ -59,30 +66,24 @@ export async function tagCommit(repo: string, tag: string, timeoutMs: number): P
 
 /**
  * Points abra's recipe checkout at the mirror with HEAD detached at the tag,
- * so what abra deploys is exactly the tested release.
+ * so what abra deploys is exactly the tested release; its local default
+ * branch and origin/HEAD follow the mirror's, as abra expects of a recipe
+ * clone it did not make itself.
  */
 export async function checkoutForAbra(mirror: string, checkout: string, tag: string, timeoutMs: number): Promise<void> {
   if (!(await exists(path.join(checkout, '.git')))) {
     await mkdir(path.dirname(checkout), { recursive: true });
     await git(['clone', '--quiet', '--no-checkout', '--', mirror, checkout], timeoutMs);
   }
+  const branch = assertBranch((await git(['-C', mirror, 'symbolic-ref', '--short', 'HEAD'], timeoutMs)).stdout.trim());
   await git(['-C', checkout, 'remote', 'set-url', 'origin', mirror], timeoutMs);
   await git(
-    [
-      '-C',
-      checkout,
-      'fetch',
-      '--quiet',
-      '--force',
-      '--prune',
-      '--prune-tags',
-      'origin',
-      '+refs/heads/main:refs/remotes/origin/main',
-      '+refs/tags/*:refs/tags/*',
-    ],
+    ['-C', checkout, 'fetch', '--quiet', '--force', '--prune', '--prune-tags', 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'],
     timeoutMs,
   );
   await git(['-C', checkout, 'checkout', '--quiet', '--force', '--detach', `refs/tags/${assertVersion(tag)}`], timeoutMs);
+  await git(['-C', checkout, 'branch', '--quiet', '--force', '--no-track', branch, `refs/remotes/origin/${branch}`], timeoutMs);
+  await git(['-C', checkout, 'symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], timeoutMs);
   await git(['-C', checkout, 'clean', '--quiet', '-fdx'], timeoutMs);
 }
 

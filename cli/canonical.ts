@@ -8,7 +8,8 @@ import { snapshotOf } from '../contract/snapshot';
 import type { RunEnv } from '../contract/types';
 import { adoptCanonical, canonicalDomainOf, forgetCanonical } from '../state/canonical-admin';
 import { canonicals } from '../state/canonicals';
-import { JSON_HELP, loadFor, run, usageError, type Handler } from './command';
+import { withRecipeLock } from '../client/recipe-lock';
+import { JSON_HELP, loadFor, run, session, usageError, type Handler } from './command';
 
 export function addCanonicalCommands(program: Command): void {
   const canonical = program.command('canonical').description("the recipes' canonicals: known-good deployments kept with their data");
@@ -93,23 +94,25 @@ const show: Handler = async (cmd) => {
 };
 
 const adopt: Handler = async (cmd) => {
-  const loaded = await loadFor(cmd);
+  const { loaded, client } = await session(cmd);
   const recipe = knownRecipe(cmd, loaded);
-  const record = await adoptCanonical(envOf(loaded), docker(), recipe);
+  const record = await withRecipeLock(client, loaded.config, recipe, 'coopci canonical adopt', () => adoptCanonical(envOf(loaded), docker(), recipe));
   if (cmd.opts<{ json?: boolean }>().json) console.log(JSON.stringify(record, null, 2));
   else console.log(`adopted the canonical of ${recipe}: ${record.version} (${record.commit.slice(0, 12)}) at ${record.domain}`);
   return 0;
 };
 
 const forget: Handler = async (cmd) => {
-  const loaded = await loadFor(cmd);
+  const { loaded, client } = await session(cmd);
   const recipe = knownRecipe(cmd, loaded);
   const o = cmd.opts<{ destroyData?: boolean; yes?: boolean }>();
   if (o.destroyData && !o.yes && !(await confirmed(recipe))) {
     console.error(`nothing removed: --destroy-data removes the data of ${recipe}'s canonical for good; confirm by typing its name, or pass --yes`);
     return 1;
   }
-  const removed = await forgetCanonical(envOf(loaded), docker(), recipe, Boolean(o.destroyData));
+  const removed = await withRecipeLock(client, loaded.config, recipe, 'coopci canonical forget', () =>
+    forgetCanonical(envOf(loaded), docker(), recipe, Boolean(o.destroyData)),
+  );
   console.log(`forgot the canonical of ${recipe}: removed ${removed.join(', ')}${o.destroyData ? '' : ' (its data is kept)'}`);
   return 0;
 };

@@ -147,6 +147,10 @@ export const Config = z
       .object({
         bin: z.string().min(1).default('abra').describe('The abra executable (a path, or a name on PATH).'),
         dir: z.string().min(1).describe("ABRA_DIR: abra's servers/ and recipes/ live here."),
+        domainChecks: z
+          .boolean()
+          .default(false)
+          .describe("Let abra check that an app's domain resolves to the server before deploying it; off by default, as CI domains usually do not resolve."),
       })
       .strict(),
     temporal: z

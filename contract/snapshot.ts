@@ -26,7 +26,7 @@ export function snapshotOf(config: Config, file: string, digest: string, only?: 
     env: {
       stateDir: config.stateDir,
       configDir: path.dirname(file),
-      abra: { bin: config.abra.bin, dir: config.abra.dir },
+      abra: { bin: config.abra.bin, dir: config.abra.dir, domainChecks: config.abra.domainChecks },
       server: config.server,
       ciDomain: config.ciDomain,
       liveWarmDomains: config.warm.map((w) => w.domain),

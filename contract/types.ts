@@ -16,7 +16,7 @@ export interface RunEnv {
   stateDir: string;
   /** The config file's directory: test commands run here. */
   configDir: string;
-  abra: { bin: string; dir: string };
+  abra: { bin: string; dir: string; domainChecks?: boolean };
   server: string;
   ciDomain: string;
   /** Domains of live warm providers: a canonical must never take one. */

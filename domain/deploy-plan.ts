@@ -1,3 +1,5 @@
+import { compareVersions, isVersion } from './version';
+
 /** What Swarm and abra's env file say about an app right now. */
 export interface AppState {
   deployed: boolean;
@@ -14,11 +16,19 @@ export function alreadyRunning(app: AppState, target: string): boolean {
 }
 
 /**
- * How a warm app reaches a version: nothing when it already runs it; else
- * `app new` when abra has no env file for it, then `upgrade` when deployed
- * (a newer version onto the running app) or `deploy` when not.
+ * How a warm app reaches a version, in commands abra accepts in that state:
+ * nothing when it already runs it; `app new` when abra has no env file for
+ * it; then `deploy` when it is not deployed, `upgrade` to a higher version,
+ * `rollback` to a lower one (abra refuses to upgrade downwards), and
+ * `redeploy` (deploy --force) when it runs a version abra's env file does not
+ * name (the env file was lost), the one case a forced deploy is meant.
  */
-export function warmDeploySteps(app: AppState & { envFile: boolean }, target: string): ('new' | 'deploy' | 'upgrade')[] {
+export type WarmStep = 'new' | 'deploy' | 'upgrade' | 'rollback' | 'redeploy';
+
+export function warmDeploySteps(app: AppState & { envFile: boolean }, target: string): WarmStep[] {
   if (alreadyRunning(app, target)) return [];
-  return [...(app.envFile ? [] : ['new' as const]), app.deployed ? 'upgrade' : 'deploy'];
+  const create: WarmStep[] = app.envFile ? [] : ['new'];
+  if (!app.deployed) return [...create, 'deploy'];
+  if (!app.envFile || app.version === null || !isVersion(app.version)) return [...create, 'redeploy'];
+  return [compareVersions(target, app.version) > 0 ? 'upgrade' : 'rollback'];
 }

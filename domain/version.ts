@@ -104,6 +104,30 @@ export function latestRelease(tags: readonly string[], opts: LatestReleaseOption
   return best?.raw ?? null;
 }
 
+/** A tag latestRelease passed over, and why; the sweep says these so an old-style `v2.4.8` is not silently "never released". */
+export interface IgnoredTag {
+  tag: string;
+  why: string;
+}
+
+export function ignoredTags(tags: readonly string[], opts: LatestReleaseOptions = {}): IgnoredTag[] {
+  return tags.flatMap((tag) => {
+    if (isVersion(tag)) {
+      return parseVersion(tag).prerelease.length > 0 && !opts.includePrereleases ? [{ tag, why: 'a prerelease, and includePrereleases is off' }] : [];
+    }
+    if (/^v/i.test(tag) && isVersion(tag.slice(1))) return [{ tag, why: 'v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v' }];
+    return [{ tag, why: 'not a recipe version' }];
+  });
+}
+
+/** "ignored tags: v2.4.8 (v-prefixed: …), wip (not a recipe version)", at most five named; empty when none. */
+export function describeIgnoredTags(ignored: readonly IgnoredTag[]): string {
+  if (ignored.length === 0) return '';
+  const named = ignored.slice(0, 5).map((t) => `${printable(t.tag)} (${t.why})`);
+  const more = ignored.length > 5 ? ` and ${ignored.length - 5} more` : '';
+  return `ignored tags: ${named.join(', ')}${more}`;
+}
+
 /** The newest release strictly older than `version`, used as the upgrade tier's starting point. */
 export function previousRelease(tags: readonly string[], version: string): string | null {
   const older = tags.filter((t) => isVersion(t) && parseVersion(t).prerelease.length === 0 && compareVersions(t, version) < 0);

@@ -11,6 +11,8 @@ export const ALERT_REASONS = [
   'unhealthy-after-rollback',
   'unhealthy-on-last-good',
   'rollback-failed',
+  /** A failed advance of a recipe's canonical could not be put back: a person must restore it. */
+  'canonical-not-restored',
 ] as const;
 
 /**

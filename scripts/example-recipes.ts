@@ -55,7 +55,8 @@ export async function buildUpstream(recipe: string, dest: string, opts: { upTo?:
 /** Commits an example release's files onto main and tags it. */
 export async function publishRelease(recipe: string, repo: string, version: string): Promise<void> {
   await commitTree(repo, path.join(EXAMPLES_DIR, recipe, version), `release ${version}`);
-  await git(repo, 'tag', version);
+  // Annotated, as Co-op Cloud releases are (abra's lint refuses a lightweight release tag).
+  await git(repo, 'tag', '--annotate', '--message', `release ${version}`, version);
 }
 
 async function commitTree(repo: string, src: string, message: string): Promise<void> {

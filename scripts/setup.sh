@@ -90,7 +90,9 @@ ensure_proxy_image() {
   rm -rf "$rootfs"
 }
 
-# The real abra, if this machine can have it. Where the Go module proxy
+# The real abra, if this machine can have it: a pinned release in the range
+# coopci supports (domain/abra-version.ts; the worker refuses any other).
+# Where the Go module proxy
 # refuses the coopcloud.tech host, the local stand-in (tools/abra-local) is
 # used and this says why, once per run.
 ensure_abra() {
@@ -98,7 +100,7 @@ ensure_abra() {
   if [ -x "$bin" ]; then return; fi
   if [ -f "$COOPCI_CACHE/abra/unavailable" ] && [ -z "$(find "$COOPCI_CACHE/abra/unavailable" -mmin +1440)" ]; then return; fi
   mkdir -p "$COOPCI_CACHE/abra"
-  if GOBIN="$COOPCI_CACHE/abra" timeout 300 go install coopcloud.tech/abra/cmd/abra@latest >"$COOPCI_CACHE/abra/install.log" 2>&1; then
+  if GOBIN="$COOPCI_CACHE/abra" timeout 300 go install "coopcloud.tech/abra/cmd/abra@${COOPCI_ABRA_VERSION:-v0.11.0-beta}" >"$COOPCI_CACHE/abra/install.log" 2>&1; then
     log "abra installed at $bin"
   else
     cp "$COOPCI_CACHE/abra/install.log" "$COOPCI_CACHE/abra/unavailable"

@@ -11,6 +11,7 @@ export const paths = {
   lastGood: (stateDir: string, app: string) => path.join(stateDir, 'warm', assertRecipeName(app), 'last-good.json'),
   alert: (stateDir: string, key: string) => path.join(stateDir, 'alerts', `${safeSegment(key)}.json`),
   abraRecipe: (abraDir: string, recipe: string) => path.join(abraDir, 'recipes', assertRecipeName(recipe)),
+  abraServer: (abraDir: string, server: string) => path.join(abraDir, 'servers', server),
   abraEnvFile: (abraDir: string, server: string, domain: string) => path.join(abraDir, 'servers', server, `${domain}.env`),
   /** The canonical's volumes as they were before the advance in flight (one per recipe). */
   snapshot: (stateDir: string, recipe: string) => path.join(stateDir, 'snapshots', assertRecipeName(recipe)),

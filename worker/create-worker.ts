@@ -4,12 +4,15 @@ import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load';
 import { temporalSettings } from '../config/temporal';
 import { createActivities } from '../activities';
+import { Abra } from '../adapters/abra';
 
 export interface WorkerSetup {
   loaded: LoadedConfig;
   /** A prebuilt workflow bundle (tests build it once); otherwise bundled from source at start. */
   workflowBundlePath?: string;
   taskQueue?: string;
+  /** The abra server this worker's apps live on (a scale-out node's); the config's by default. */
+  server?: string;
   /**
    * How long a stopping worker lets in-flight activities finish before it
    * cancels them. The worker process drains (DRAIN_ON_SHUTDOWN_MS); in-process
@@ -28,8 +31,13 @@ export interface WorkerSetup {
 export const DRAIN_ON_SHUTDOWN_MS = 15 * 60_000;
 
 /** A worker for the config's task queue, with the project's workflows and activities. */
-export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; close: () => Promise<void> }> {
-  const s = temporalSettings(setup.loaded.config);
+export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; close: () => Promise<void>; abraVersion: string }> {
+  // Refuse to start on an abra whose commands or env files differ from what coopci drives, and make sure abra knows the server.
+  const { config } = setup.loaded;
+  const abra = new Abra({ ...config.abra, server: setup.server ?? config.server });
+  const abraVersion = await abra.checkVersion(ABRA_CHECK_MS);
+  await abra.ensureServer(ABRA_CHECK_MS);
+  const s = temporalSettings(config);
   const connection = await NativeConnection.connect(s.connection);
   const client = new Client({ connection, namespace: s.namespace });
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = setup.workflowBundlePath
@@ -49,5 +57,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     maxHeartbeatThrottleInterval: '2s',
     ...(setup.shutdownGraceMs ? { shutdownGraceTime: setup.shutdownGraceMs } : {}),
   });
-  return { worker, close: () => connection.close() };
+  return { worker, close: () => connection.close(), abraVersion };
 }
+
+const ABRA_CHECK_MS = 60_000;

@@ -19,18 +19,25 @@ export async function runWorker(configFile: string, node?: string): Promise<void
   });
   const loaded = await loadConfig(configFile);
   let taskQueue: string | undefined;
+  let server: string | undefined;
   if (node) {
     const n = loaded.config.nodes.find((x) => x.name === node);
     if (!n) throw new Error(`no node "${node}" under nodes in ${loaded.file} (known: ${loaded.config.nodes.map((x) => x.name).join(', ') || 'none'})`);
     taskQueue = n.taskQueue;
+    server = n.server;
   }
-  const { worker, close } = await createWorker({
+  const { worker, close, abraVersion } = await createWorker({
     loaded,
+    server,
     workflowBundlePath: process.env.COOPCI_WORKFLOW_BUNDLE,
     taskQueue,
     shutdownGraceMs: DRAIN_ON_SHUTDOWN_MS,
   });
-  logger.info(`coopci worker: task queue "${worker.options.taskQueue}", config ${loaded.file}`, { taskQueue: worker.options.taskQueue, config: loaded.file });
+  logger.info(`coopci worker: task queue "${worker.options.taskQueue}", config ${loaded.file}, abra ${abraVersion}`, {
+    taskQueue: worker.options.taskQueue,
+    config: loaded.file,
+    abraVersion,
+  });
   try {
     await worker.run();
   } finally {

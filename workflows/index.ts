@@ -3,4 +3,3 @@ export { sweepLockWorkflow, sweepWorkflow } from './sweep';
 export { warmDeployWorkflow } from './warm';
 export { convergeWorkflow } from './converge';
 export { lockWorkflow } from './lock';
-export { warmLockWorkflow } from './warm';

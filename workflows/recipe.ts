@@ -15,8 +15,9 @@ import { decide, describeDecision } from '../domain/decision';
 import { labelResult, type RunOutcome } from '../domain/label';
 import { promoteGate } from '../domain/promote-gate';
 import { runDirOf } from '../domain/run-layout';
+import { shortReason } from '../domain/short-reason';
 import { effectiveTimeouts } from '../domain/timeouts';
-import { latestRelease } from '../domain/version';
+import { describeIgnoredTags, ignoredTags, latestRelease } from '../domain/version';
 import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
@@ -30,6 +31,8 @@ import { TIERS, type RecipeInput, type RecipePhase, type RecipeResult, type Reci
 export const QUIET_PROGRESS = 'quiet-progress-signals';
 /** Patch id: an advance snapshots the canonical's volumes first and restores them when it fails or is aborted. */
 export const RESTORE_FAILED_ADVANCE = 'restore-failed-advance';
+/** Patch id: a failed advance that could not be put back writes an alert (a person must restore the canonical). */
+export const ALERT_UNRESTORED_CANONICAL = 'alert-unrestored-canonical';
 /** Patch id: the recipe lock (one writer per recipe), taken before anything else. */
 export const RECIPE_LOCK = 'recipe-lock';
 /** A recipe waits this long at most for another run of it (a sweep's, or one started by hand). */
@@ -144,14 +147,16 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       const canonical = await quick.readCanonical({ env, recipe: recipe.name });
       before = canonical?.version ?? null;
       beforeDomain = canonical?.domain ?? null;
-      const d = decide(latestRelease(tags, { includePrereleases: recipe.includePrereleases }), before);
-      decision = describeDecision(d);
+      const releases = { includePrereleases: recipe.includePrereleases };
+      const d = decide(latestRelease(tags, releases), before);
+      const ignored = describeIgnoredTags(ignoredTags(tags, releases));
+      decision = describeDecision(d) + (ignored ? `; ${ignored}` : '');
       if ('version' in d) {
         version = d.version;
         status.version = version;
         upsertSearchAttributes([{ key: SA.version, value: version }]);
       }
-      if (d.action === 'skip') return { kind: 'skipped', reason: d.reason };
+      if (d.action === 'skip') return { kind: 'skipped', reason: d.reason === 'never-released' && ignored ? `never-released; ${ignored}` : d.reason };
       const tested = d.version;
 
       const cold = await coldRun(tested, tags);
@@ -250,19 +255,29 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
    * After a failed or aborted advance: the canonical's volumes back from the
    * snapshot, the recorded version deployed and gated on them, then idle.
    * Not cancellable (an abort must not leave it half restored). When the
-   * restore fails, the snapshot stays for a person, and the reason says so.
+   * restore fails, the snapshot stays for a person, the reason says so, and
+   * an alert asks for one.
    */
-  function restoreCanonical(version: string, domain: string): Promise<string> {
+  function restoreCanonical(restoredTo: string, domain: string): Promise<string> {
     return CancellationScope.nonCancellable(async () => {
-      await setPhase('promote', `restoring the canonical at ${version}`);
+      await setPhase('promote', `restoring the canonical at ${restoredTo}`);
       try {
-        const done = await canonicalActs.restoreCanonical.executeWithOptions({ summary: `restore canonical ${recipe.name} ${version}` }, [
-          { ...base, domain, version },
+        const done = await canonicalActs.restoreCanonical.executeWithOptions({ summary: `restore canonical ${recipe.name} ${restoredTo}` }, [
+          { ...base, domain, version: restoredTo },
         ]);
         await canonicalActs.dropCanonicalSnapshot.executeWithOptions({ summary: `drop snapshot ${recipe.name}` }, [base]).catch(() => undefined);
         return `canonical restored: ${done}`;
       } catch (e) {
-        return `canonical NOT restored (${causeMessage(e)}): its snapshot is kept under the state dir's snapshots/${recipe.name}; restore it by hand before the next sweep`;
+        const state = `canonical NOT restored (${causeMessage(e)}): its snapshot is kept under the state dir's snapshots/${recipe.name}; restore it by hand before the next sweep`;
+        if (patched(ALERT_UNRESTORED_CANONICAL)) {
+          const ts = new Date().toISOString();
+          await quick.writeAlert({
+            env,
+            key: `${ts.replace(/[-:.]/g, '')}-${recipe.name}-canonical-not-restored`,
+            alert: { app: recipe.name, reason: 'canonical-not-restored', ts, version: version ?? restoredTo, lastGood: restoredTo, state: shortReason(state) },
+          });
+        }
+        return state;
       }
     });
   }

@@ -1,15 +1,12 @@
 import {
   CancellationScope,
-  type ChildWorkflowHandle,
   condition,
   isCancellation,
   log,
-  ParentClosePolicy,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -32,9 +29,10 @@ import { deployStepSeconds, gateStepSeconds, lockTimedOut } from '../domain/warm
 import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
+import { releaseLock, startLock, type Lock } from './lock';
 import { SA } from '../contract/search-attributes';
 import { warmLockId } from '../contract/ids';
-import { abortSignal, releaseSignal, warmDeployStatusQuery } from '../contract/messages';
+import { abortSignal, warmDeployStatusQuery } from '../contract/messages';
 import type { WarmDeployInput, WarmDeployPhase, WarmDeployResult } from '../contract/types';
 
 /**
@@ -157,10 +155,7 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
       await acts.rejectWarmRelease({ env: w.env, app, rejection: { version: release, ts: startTime.toISOString(), why: rejected, workflowId } });
     }
     const alert = c.alert ? await raise(c.alert.reason, c.alert.state, release, lastGoodBefore) : null;
-    if (lock && !('gaveUp' in lock)) {
-      await lock.signal(releaseSignal);
-      await lock.result();
-    }
+    if (lock && !('gaveUp' in lock)) await releaseLock(lock);
     step('done', `${c.outcome}: ${c.reason}`);
     log.info('warm deploy done', { app, version: release, outcome: c.outcome, lastGood: c.lastGood, alert });
     upsertSearchAttributes([{ key: SA.label, value: c.outcome }]);
@@ -175,15 +170,11 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
   }
 
   /** Takes the app's deploy lock, waiting its turn behind a running deploy of the app; gives up after lockWaitSeconds or on an abort. */
-  async function takeLock(): Promise<ChildWorkflowHandle<typeof warmLockWorkflow> | { gaveUp: string }> {
+  async function takeLock(): Promise<Lock | { gaveUp: string }> {
     const until = Date.now() + w.lockWaitSeconds * 1000;
     for (;;) {
       try {
-        return await startChild(warmLockWorkflow, {
-          workflowId: warmLockId(app),
-          staticSummary: `held by ${workflowId}`,
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-        });
+        return await startLock(warmLockId(app), `held by ${workflowId}`);
       } catch (e) {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       }
@@ -203,13 +194,4 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
       await condition(() => abortReason !== null, Math.min(LOCK_POLL_MS, left));
     }
   }
-}
-
-/** Held by the one running deploy of a warm app, as its child: released when the deploy ends, terminated with it if it dies. */
-export async function warmLockWorkflow(): Promise<void> {
-  let released = false;
-  setHandler(releaseSignal, () => {
-    released = true;
-  });
-  await condition(() => released);
 }

@@ -1,4 +1,5 @@
 /** Small rules shared by workflows, activities and the client, each in one place. */
+import { checkAbraVersion } from '../../domain/abra-version';
 import { describe, expect, it } from 'vitest';
 import { commandEnv } from '../../domain/command-env';
 import { alreadyRunning, warmDeploySteps } from '../../domain/deploy-plan';
@@ -49,10 +50,13 @@ describe('run directory layout', () => {
   });
 });
 
-describe('deploy unless already at this version', () => {
+describe('warm deploy steps: only commands abra accepts in that state', () => {
   it.each<[string, { deployed: boolean; version: string | null; envFile: boolean }, string[]]>([
     ['running the target: nothing', { deployed: true, version: '2.0.0', envFile: true }, []],
     ['running an older one: upgrade', { deployed: true, version: '1.0.0', envFile: true }, ['upgrade']],
+    ['running a newer one: rollback', { deployed: true, version: '2.1.0', envFile: true }, ['rollback']],
+    ['running, env file lost: new, then a forced deploy', { deployed: true, version: null, envFile: false }, ['new', 'redeploy']],
+    ['running, env file without a version: a forced deploy', { deployed: true, version: null, envFile: true }, ['redeploy']],
     ['env file, not deployed: deploy', { deployed: false, version: '2.0.0', envFile: true }, ['deploy']],
     ['nothing yet: new, then deploy', { deployed: false, version: null, envFile: false }, ['new', 'deploy']],
   ])('%s', (_n, app, steps) => {
@@ -166,4 +170,18 @@ describe("a canonical's node", () => {
     if (expected) expect(m).toMatch(expected);
     else expect(m).toBeNull();
   });
+});
+
+describe('checkAbraVersion', () => {
+  it.each([
+    ['abra version 0.10.0-beta-3f5a1b2', '0.10.0-beta-3f5a1b2'],
+    ['abra version 0.11.3-beta', '0.11.3-beta'],
+    ['abra version v0.10.1', '0.10.1'],
+  ])('accepts %s', (out, version) => expect(checkAbraVersion(out, 'abra')).toBe(version));
+  it.each([
+    ['abra version 0.9.0-beta', /is abra 0\.9\.0-beta; coopci supports abra 0\.10\.x up to 0\.11\.x/],
+    ['abra version 0.12.0-beta', /is abra 0\.12\.0-beta/],
+    ['abra version 1.0.0', /is abra 1\.0\.0/],
+    ['command not understood', /printed no version/],
+  ])('refuses %s', (out, why) => expect(() => checkAbraVersion(out, 'abra')).toThrow(why));
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, latestRelease, parseVersion, previousRelease, VersionError } from '../../domain/version';
+import { compareVersions, describeIgnoredTags, ignoredTags, latestRelease, parseVersion, previousRelease, VersionError } from '../../domain/version';
 
 describe('parseVersion', () => {
   it.each([
@@ -71,5 +71,25 @@ describe('latestRelease', () => {
     const tags = ['0.9.0+1', '1.0.0+1', '1.1.0-rc.1+1', '1.1.0+1', 'junk'];
     expect(previousRelease(tags, '1.1.0+1')).toBe('1.0.0+1');
     expect(previousRelease(tags, '0.9.0+1')).toBeNull();
+  });
+});
+
+describe('ignored tags are said, with why', () => {
+  it('names v-prefixed, prerelease and non-version tags; releases are not listed', () => {
+    const tags = ['v2.4.8', '1.0.0+1.0', '1.1.0-rc.1+1.1', 'wip', 'V1.0.0'];
+    expect(ignoredTags(tags)).toEqual([
+      { tag: 'v2.4.8', why: 'v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v' },
+      { tag: '1.1.0-rc.1+1.1', why: 'a prerelease, and includePrereleases is off' },
+      { tag: 'wip', why: 'not a recipe version' },
+      { tag: 'V1.0.0', why: 'v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v' },
+    ]);
+    expect(ignoredTags(tags, { includePrereleases: true }).map((t) => t.tag)).toEqual(['v2.4.8', 'wip', 'V1.0.0']);
+  });
+  it('describes at most five, then counts the rest; nothing when none', () => {
+    expect(describeIgnoredTags([])).toBe('');
+    const many = ignoredTags(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(describeIgnoredTags(many)).toBe(
+      'ignored tags: a (not a recipe version), b (not a recipe version), c (not a recipe version), d (not a recipe version), e (not a recipe version) and 2 more',
+    );
   });
 });

@@ -10,6 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
+import { recipeLockId } from '../../contract/ids';
 import { canonicals } from '../../state/canonicals';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient } from '../helpers/temporal';
@@ -48,6 +49,21 @@ describe('a canonical whose record was lost', () => {
     };
     expect(full.reason).toMatch(/It holds: abra env file; .*volumes: warm-alpha_ci_test_local_data/);
     expect((await volume('md5sum /data/marker /data/blob')).stdout).toBe(before);
+
+    // While a run of alpha holds its lock, an operator's adopt or forget is refused and changes nothing.
+    const client = await testClient();
+    const held = await client.workflow.start('lockWorkflow', { workflowId: recipeLockId('alpha'), taskQueue: f.loaded.config.temporal.taskQueue });
+    for (const args of [
+      ['canonical', 'adopt', 'alpha'],
+      ['canonical', 'forget', 'alpha', '--destroy-data', '--yes'],
+    ]) {
+      const refused = await cli(f, args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/alpha is in use: a run of it holds its lock \(coopci-lock\/recipe\/alpha\); try again once it has ended/);
+    }
+    await held.terminate('test done');
+    expect((await volume('md5sum /data/marker /data/blob')).stdout).toBe(before);
+    expect(await canonicals.read(f.stateDir, 'alpha')).toBeNull();
 
     const adopted = await cli(f, ['canonical', 'adopt', 'alpha', '--json']);
     expect(adopted.code).toBe(0);

@@ -5,9 +5,9 @@
 import { once } from 'node:events';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Apps } from '../../adapters/apps';
 import { listAlerts } from '../../state/alerts';
 import { docker } from '../../adapters/swarm';
@@ -38,8 +38,9 @@ function servedVersion(): Promise<string> {
   });
 }
 
-async function proxyFixture(name: string): Promise<Fixture> {
+async function proxyFixture(name: string, opts: { caFile?: string; extra?: Record<string, unknown> } = {}): Promise<Fixture> {
   const f = await makeFixture(name, [{ name: 'unused' }], {
+    ...opts.extra,
     warm: [
       {
         name: 'traefik',
@@ -49,7 +50,7 @@ async function proxyFixture(name: string): Promise<Fixture> {
         health: {
           url: `https://${DOMAIN}:18443/api/version`,
           connectAddress: '127.0.0.1',
-          caFile: CA,
+          caFile: opts.caFile ?? CA,
           servedBy: 'traefik',
           intervalSeconds: 1,
           deadlineSeconds: 6,
@@ -224,6 +225,51 @@ describe('proxy deploy abort', () => {
       await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
     }
   }, 300_000);
+});
+
+describe('proxy deploy: gate errors and a failed rollback', () => {
+  it('a gate that errors counts as unhealthy (rolled back, alerted); a rollback that fails is alerted with the state', async () => {
+    const ca = path.join(inject('scratchDir'), `proxy-ca-${process.pid}.pem`);
+    await copyFile(CA, ca);
+    // Short deploys: the failed rollback below is a hung abra cut off at 15 s, three times.
+    const timeouts = { mirrorSyncSeconds: 30, deploySeconds: 15, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
+    const f = await proxyFixture('proxy-gate-errors', { caFile: ca, extra: { timeouts } });
+    await buildProxyUpstream(f, '1.1.0+3.1');
+    const w = await startWorker(f);
+    const deploy = async () => {
+      const r = await cli(f, ['proxy', 'deploy', '--wait', '--json']);
+      expect(r.code, r.stderr).toBe(0); // every outcome is a result, never a failed workflow
+      return JSON.parse(r.stdout) as WarmDeployResult;
+    };
+    try {
+      expect(await deploy()).toMatchObject({ outcome: 'HEALTHY', version: '1.1.0+3.1' });
+
+      // The gate cannot read its CA file: an error, not an answer. The new release is not trusted: rolled back, alerted.
+      await rm(ca);
+      await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
+      const errored = await deploy();
+      expect(errored).toMatchObject({ outcome: 'FAILED', version: '1.2.0+3.2', lastGood: '1.1.0+3.1' });
+      expect(errored.reason).toMatch(/ENOENT/);
+      expect((await listAlerts(f.stateDir)).map((a) => a.alert?.reason)).toEqual(['unhealthy-after-rollback']);
+      expect(await servedVersion()).toBe('1.1.0+3.1'); // the rollback itself worked; only its gate could not tell
+
+      // A release that refuses connections, and a rollback abra never finishes: alerted, saying what state the proxy may be in.
+      await copyFile(CA, ca);
+      await publishRelease('proxy', upstreamOf(f), '1.3.0+3.3');
+      process.env.ABRA_LOCAL_HANG_ON = '^app rollback';
+      const stuck = await deploy();
+      expect(stuck).toMatchObject({ outcome: 'FAILED', version: '1.3.0+3.3', lastGood: '1.1.0+3.1' });
+      const alerts = await listAlerts(f.stateDir);
+      expect(alerts.map((a) => a.alert?.reason)).toEqual(['unhealthy-after-rollback', 'rollback-failed']);
+      expect(alerts[1]!.alert).toMatchObject({ app: 'traefik', version: '1.3.0+3.3', lastGood: '1.1.0+3.1' });
+      expect(alerts[1]!.alert!.state).toMatch(/1\.3\.0\+3\.3/);
+      expect((await f.abraCalls()).filter((a) => a[1] === 'rollback').map((a) => a[3])).toEqual(['1.1.0+3.1', '1.1.0+3.1', '1.1.0+3.1', '1.1.0+3.1']);
+    } finally {
+      delete process.env.ABRA_LOCAL_HANG_ON;
+      await w.stop();
+      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
+    }
+  }, 400_000);
 });
 
 async function buildProxyUpstream(f: Fixture, upTo: string) {

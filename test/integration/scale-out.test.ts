@@ -24,7 +24,12 @@ describe('scale-out over two nodes', () => {
     const main = await startWorker(f);
     stops.push(() => main.stop());
     for (const n of f.loaded.config.nodes) {
-      const { worker, close } = await createWorker({ loaded: f.loaded, workflowBundlePath: inject('workflowBundlePath'), taskQueue: n.taskQueue });
+      const { worker, close } = await createWorker({
+        loaded: f.loaded,
+        workflowBundlePath: inject('workflowBundlePath'),
+        taskQueue: n.taskQueue,
+        server: n.server,
+      });
       const running = worker.run();
       stops.push(async () => {
         worker.shutdown();

@@ -25,6 +25,8 @@ export interface RecipeScript {
   promoteFails?: string;
   /** The install tier stops here until the test releases it or the workflow cancels it. */
   hold?: Hold;
+  /** restoreCanonical fails, non-retryably, with this message. */
+  restoreFails?: string;
   /** promoteDeploy stops here until the test releases it, deaf to cancellation meanwhile (a deploy in flight). */
   promoteHold?: Hold;
 }
@@ -118,10 +120,15 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
     async snapshotCanonical({ recipe }) {
       return `/nonexistent/state/snapshots/${recipe.name}`;
     },
-    async restoreCanonical({ domain, version }) {
+    async restoreCanonical({ recipe, domain, version }) {
+      const s = script(recipe.name);
+      if (s.restoreFails) throw fail(s.restoreFails);
       return `${domain} back at ${version}, healthy, idle`;
     },
     async dropCanonicalSnapshot() {},
+    async writeAlert({ key }) {
+      return `/nonexistent/state/alerts/${key}.json`;
+    },
     async recordCanonical({ recipe, version, node }) {
       const r = { ...record(recipe.name, version), ...(node ? { node } : {}) };
       registry.set(recipe.name, r);

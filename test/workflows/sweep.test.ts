@@ -24,6 +24,7 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       hello: {},
       broken: { redTier: 'upgrade' },
       unreleased: { tags: [] },
+      oldstyle: { tags: ['v2.4.8', 'v2.5.0'] },
       current: { tags: ['2.0.0+1.0'], canonical: '2.0.0+1.0' },
       vanished: { syncFails: 'git fetch: repository not found' },
       flaky: { promoteFails: 'warm deploy not healthy' },
@@ -34,6 +35,11 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       ['hello', 'PROMOTED', 'canonical is 1.0.0+1.0'],
       ['broken', 'FAILED', 'upgrade: upgrade broke (canonical unchanged: none)'],
       ['unreleased', 'SKIPPED', 'never-released'],
+      [
+        'oldstyle',
+        'SKIPPED',
+        'never-released; ignored tags: v2.4.8 (v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v), v2.5.0 (v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v)',
+      ],
       ['current', 'SKIPPED', 'no-new-version'],
       ['vanished', 'FAILED', 'mirror-sync failed: git fetch: repository not found (canonical unchanged: none)'],
       ['flaky', 'GREEN_BUT_PROMOTE_FAILED', 'canonical=none, expected 1.0.0+1.0: warm deploy not healthy'],
@@ -204,6 +210,27 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       'writeRecipeResult',
     ]);
     expect(world.log.of('restoreCanonical')).toMatchObject([{ version: '1.0.0+1.0', domain: 'warm-adv.ci.test.local' }]);
+  });
+
+  it('a failed advance that cannot be put back keeps the snapshot, says so and alerts a person', async () => {
+    const world = sweepWorld({
+      adv: { tags: ['1.0.0+1.0', '2.0.0+2.0'], canonical: '1.0.0+1.0', promoteFails: 'warm-adv not healthy', restoreFails: 'restore: disk full' },
+    });
+    const result = await withWorker(world.mocks, async ({ client, taskQueue }) => (await startSweep(client, taskQueue)).result());
+    expect(result.results[0]).toMatchObject({ label: 'GREEN_BUT_PROMOTE_FAILED', canonical: { before: '1.0.0+1.0', after: '1.0.0+1.0' } });
+    expect(result.results[0]!.reason).toMatch(/; canonical NOT restored \(restore: disk full\): its snapshot is kept .*snapshots\/adv; restore it by hand/);
+    expect(world.log.of('dropCanonicalSnapshot')).toEqual([]);
+    expect(world.log.of('writeAlert')).toMatchObject([
+      {
+        alert: {
+          app: 'adv',
+          reason: 'canonical-not-restored',
+          version: '2.0.0+2.0',
+          lastGood: '1.0.0+1.0',
+          state: expect.stringMatching(/^canonical NOT restored/),
+        },
+      },
+    ]);
   });
 
   it('a good advance drops its snapshot; a seed takes none', async () => {

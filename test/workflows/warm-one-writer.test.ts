@@ -84,7 +84,7 @@ describe('one deploy per warm app', { timeout: 60_000 }, () => {
     const world = warmWorld({ [app]: healthy });
     const { result, stale } = await withWorker(world.mocks, async ({ client, taskQueue }) => {
       // Started by hand, so no deploy holds it: nothing would ever release it.
-      const stale = await client.workflow.start('warmLockWorkflow', { workflowId: warmLockId(app), taskQueue, args: [] });
+      const stale = await client.workflow.start('lockWorkflow', { workflowId: warmLockId(app), taskQueue, args: [] });
       const result = await (await startDeploy(client, taskQueue, app)).result();
       const runId = stale.firstExecutionRunId;
       return { result, stale: { runId, status: (await client.workflow.getHandle(warmLockId(app), runId).describe()).status.name } };

@@ -1,0 +1,338 @@
+/**
+ * The abra double against docs/abra.md, row by row: abra-local run as a CLI
+ * (as coopci runs abra) on a temporary ABRA_DIR with git recipe checkouts
+ * tagged as releases are, deploying to the real local Swarm. Every refusal is
+ * an exit 1 with abra's `FATA <message>`; every behaviour is checked in the
+ * env file and on the Swarm. The rows run in order, one app's life after
+ * another, each starting from the state the rows before it left.
+ */
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { docker, stackServices } from '../../adapters/swarm';
+import { isConverged } from '../../domain/convergence';
+import { stackName } from '../../domain/stack-name';
+import { CONF, CONF_SAMPLE, LIGHTWEIGHT, LINTAPP } from './recipes';
+import { abra, buildRecipe, removeStacks, type Run } from './world';
+
+const A = 'a.conf.test.local'; // conf: the whole life of an app
+const B = 'b.conf.test.local'; // lintapp, on a server added by name
+const C = 'c.conf.test.local'; // lightweight
+const LOCAL = 'localhost'; // conf again: a domain that resolves (only its env file is ever created)
+const REMOTE = 'conf-remote.test.local';
+const STACKS = [A, B, C, LOCAL].map(stackName);
+
+let abraDir = '';
+const d = docker();
+const envFile = (server: string, domain: string) => path.join(abraDir, 'servers', server, `${domain}.env`);
+const typeOf = async (server: string, domain: string) => /^TYPE=(.*)$/m.exec(await readFile(envFile(server, domain), 'utf8'))?.[1];
+const isDir = (p: string) =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+const secretsOf = async (stack: string) =>
+  (await d.listSecrets())
+    .map((s) => s.Spec?.Name ?? '')
+    .filter((n) => n.startsWith(`${stack}_`))
+    .sort();
+const appService = (stack: string) => d.getService(`${stack}_app`).inspect();
+const versionLabel = async (stack: string) => (await appService(stack)).Spec.Labels[`coop-cloud.${stack}.version`];
+
+interface Row {
+  does: string;
+  argv: string[];
+  env?: Record<string, string>;
+  before?: () => Promise<void>;
+  /** A refusal: exit 1, stderr `FATA …` matching this. */
+  refuses?: RegExp;
+  /** Success: exit 0, stdout matching this. */
+  prints?: RegExp;
+  then?: (r: Run) => Promise<void>;
+}
+
+const N = ['-n', '-o']; // --no-input --offline, as coopci always passes them to deploy-like commands
+const newApp = (recipe: string, version: string, server: string, domain: string, ...more: string[]) => [
+  'app',
+  'new',
+  recipe,
+  version,
+  '--server',
+  server,
+  '--domain',
+  domain,
+  ...more,
+];
+
+const ROWS: Row[] = [
+  // The CLI itself.
+  { does: '--version prints one line', argv: ['--version'], prints: /^abra version 0\.11\.0-beta-local$/ },
+  { does: '-v reports ABRA_LOCAL_VERSION', argv: ['-v'], env: { ABRA_LOCAL_VERSION: '0.9.0-beta' }, prints: /^abra version 0\.9\.0-beta$/ },
+  { does: 'refuses an unknown command', argv: ['app', 'frobnicate', A], refuses: /unknown command "frobnicate" for "abra app"/ },
+  { does: 'refuses an unknown flag', argv: ['app', 'deploy', A, '1.0.0+1.0', '--frobnicate', ...N], refuses: /unknown flag: --frobnicate/ },
+  {
+    does: 'refuses a flag of another command (upgrade has no -D)',
+    argv: ['app', 'upgrade', A, '1.1.0+1.1', '-D', ...N],
+    refuses: /unknown shorthand flag: 'D' in -D/,
+  },
+  { does: 'refuses too many arguments', argv: ['app', 'deploy', A, '1.0.0+1.0', 'extra', ...N], refuses: /accepts between 1 and 2 arg\(s\), received 3/ },
+
+  // Servers.
+  {
+    does: 'app new refuses a server never added',
+    argv: newApp('conf', '1.0.0+1.0', 'default', A, '--secrets', ...N),
+    refuses: /server default doesn't exist\? run "abra server add"/,
+  },
+  {
+    does: 'server add --local adds the server "default"',
+    argv: ['server', 'add', '--local', '-n'],
+    prints: /server default added/,
+    then: async () => expect(await isDir(path.join(abraDir, 'servers/default'))).toBe(true),
+  },
+  { does: 'server add refuses a server that exists', argv: ['server', 'add', '--local', '-n'], refuses: /server default already exists/ },
+  {
+    does: 'server add <host> adds that server',
+    argv: ['server', 'add', REMOTE, '-n'],
+    prints: new RegExp(`server ${REMOTE} added`),
+    then: async () => expect(await isDir(path.join(abraDir, 'servers', REMOTE))).toBe(true),
+  },
+
+  // app new.
+  {
+    does: 'app new refuses a recipe not in ABRA_DIR/recipes',
+    argv: newApp('nosuch', '1.0.0+1.0', 'default', A, ...N),
+    refuses: /recipe nosuch is not in .*recipes\/nosuch/,
+  },
+  {
+    does: 'app new refuses a version that is not a tag',
+    argv: newApp('conf', '9.9.9+9.9', 'default', A, ...N),
+    refuses: /version 9\.9\.9\+9\.9 does not exist for recipe conf/,
+  },
+  { does: 'app new without --offline is refused (the double cannot fetch)', argv: newApp('conf', '1.0.0+1.0', 'default', A, '-n'), refuses: /pass --offline/ },
+  {
+    does: 'app new without --no-input is refused (no terminal to prompt on)',
+    argv: newApp('conf', '1.0.0+1.0', 'default', A, '-o'),
+    refuses: /pass --no-input/,
+  },
+  {
+    does: 'app new writes the env file from .env.sample at the tag and generates only the declared secrets',
+    argv: newApp('conf', '1.0.0+1.0', 'default', A, '--secrets', '--no-input', '--offline'),
+    prints: /A new conf app has been created! a\.conf\.test\.local/,
+    then: async (r) => {
+      const expected = CONF_SAMPLE.replace('TYPE=conf\n', 'TYPE=conf:1.0.0+1.0\n').replace('DOMAIN=conf.example.com', `DOMAIN=${A}`);
+      expect(await readFile(envFile('default', A), 'utf8')).toBe(expected);
+      // Not manual (generate=false), not mail_key (commented out, inactive file), not unused (no compose file uses it).
+      expect(await secretsOf(stackName(A))).toEqual([`${stackName(A)}_api_key_v2`, `${stackName(A)}_db_password_v1`]);
+      expect(/^db_password {2}(\S+)$/m.exec(r.stdout)?.[1]).toHaveLength(12);
+      expect(r.stdout).toMatch(/^api_key {2}\S{16,}$/m);
+      expect(r.stderr).toMatch(/manual: generate=false/);
+    },
+  },
+  { does: 'app new refuses an env file that exists', argv: newApp('conf', '1.0.0+1.0', 'default', A, ...N), refuses: /a\.conf\.test\.local already exists\?/ },
+
+  // deploy: refusals before anything is deployed.
+  {
+    does: 'deploy without -D refuses a domain that does not resolve',
+    argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-c'],
+    refuses: /domain check failed: a\.conf\.test\.local does not resolve/,
+  },
+  {
+    does: 'deploy refuses while a secret is missing (generate=false leaves it to the operator)',
+    argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-D', '-c'],
+    refuses: /secret not found: a_conf_test_local_manual_v1/,
+  },
+  {
+    does: 'upgrade refuses an app that is not deployed',
+    argv: ['app', 'upgrade', A, '1.1.0+1.1', ...N, '-c'],
+    refuses: /a\.conf\.test\.local is not deployed\?/,
+  },
+  {
+    does: 'rollback refuses an app that is not deployed',
+    argv: ['app', 'rollback', A, '1.0.0+1.0', ...N, '-c'],
+    refuses: /a\.conf\.test\.local is not deployed\?/,
+  },
+  { does: 'undeploy refuses an app that is not deployed', argv: ['app', 'undeploy', A, '-n'], refuses: /a\.conf\.test\.local is not deployed/ },
+
+  // deploy, then redeploy.
+  {
+    does: 'deploy runs the COMPOSE_FILE chain, waits for convergence, labels the version',
+    before: () => createSecret(`${stackName(A)}_manual_v1`),
+    argv: ['app', 'deploy', A, '1.0.0+1.0', '--no-input', '--offline', '--no-domain-checks'],
+    prints: /a\.conf\.test\.local deployed at 1\.0\.0\+1\.0/,
+    then: async () => {
+      const services = await stackServices(d, stackName(A));
+      expect(services.map((s) => s.name).sort()).toEqual([`${stackName(A)}_app`, `${stackName(A)}_worker`]);
+      expect(isConverged(services)).toBe(true);
+      expect(await versionLabel(stackName(A))).toBe('1.0.0+1.0');
+      const env = (await appService(stackName(A))).Spec.TaskTemplate.ContainerSpec.Env as string[];
+      expect(env).toEqual(expect.arrayContaining([`PUBLIC_URL=https://${A}`, 'GREETING=hello ${DOMAIN}', 'RELEASE=1.0.0+1.0']));
+      expect(await typeOf('default', A)).toBe('conf:1.0.0+1.0');
+    },
+  },
+  {
+    does: 'deploy refuses an app that is deployed',
+    argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-D', '-c'],
+    refuses: /a\.conf\.test\.local is already deployed/,
+  },
+  {
+    does: 'deploy --force redeploys a deployed app',
+    argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-D', '-c', '--force'],
+    prints: /deployed at 1\.0\.0\+1\.0/,
+  },
+  { does: 'remove refuses an app that is deployed', argv: ['app', 'remove', A, '--force', '--no-input'], refuses: /a\.conf\.test\.local is still deployed/ },
+
+  // upgrade and rollback.
+  {
+    does: 'upgrade refuses the same version without --force',
+    argv: ['app', 'upgrade', A, '1.0.0+1.0', ...N, '-c'],
+    refuses: /already deployed at 1\.0\.0\+1\.0: pass --force/,
+  },
+  { does: 'upgrade --force accepts the same version', argv: ['app', 'upgrade', A, '1.0.0+1.0', ...N, '-c', '-f'], prints: /upgraded at 1\.0\.0\+1\.0/ },
+  {
+    does: 'upgrade goes to a higher version and records it',
+    argv: ['app', 'upgrade', A, '1.1.0+1.1', '--no-input', '--offline', '--no-converge-checks'],
+    prints: /upgraded at 1\.1\.0\+1\.1/,
+    then: async () => {
+      expect(await typeOf('default', A)).toBe('conf:1.1.0+1.1');
+      expect(await versionLabel(stackName(A))).toBe('1.1.0+1.1');
+    },
+  },
+  {
+    does: 'upgrade refuses a lower version, pointing at rollback',
+    argv: ['app', 'upgrade', A, '1.0.0+1.0', ...N, '-c'],
+    refuses: /1\.0\.0\+1\.0 is not an upgrade for .*abra app rollback/,
+  },
+  {
+    does: 'rollback refuses a higher version, pointing at upgrade',
+    argv: ['app', 'rollback', A, '1.2.0+1.2', ...N, '-c'],
+    refuses: /1\.2\.0\+1\.2 is not a downgrade for .*abra app upgrade/,
+  },
+  {
+    does: 'rollback refuses the same version without --force',
+    argv: ['app', 'rollback', A, '1.1.0+1.1', ...N, '-c'],
+    refuses: /already deployed at 1\.1\.0\+1\.1: pass --force/,
+  },
+  {
+    does: 'a deploy that fails (no convergence) leaves the recorded version as it was',
+    argv: ['app', 'upgrade', A, '1.2.0+1.2', ...N],
+    env: { ABRA_LOCAL_CONVERGE_TIMEOUT_S: '4' },
+    refuses: /a_conf_test_local did not converge/,
+    then: async () => {
+      expect(await typeOf('default', A)).toBe('conf:1.1.0+1.1');
+      expect(await versionLabel(stackName(A))).toBe('1.2.0+1.2'); // the stack runs it, failing
+    },
+  },
+  {
+    does: 'rollback goes to a lower version and records it',
+    argv: ['app', 'rollback', A, '1.0.0+1.0', '--no-input', '--offline', '--no-converge-checks'],
+    prints: /rolled back at 1\.0\.0\+1\.0/,
+    then: async () => {
+      expect(await typeOf('default', A)).toBe('conf:1.0.0+1.0');
+      expect(await versionLabel(stackName(A))).toBe('1.0.0+1.0');
+    },
+  },
+  {
+    does: 'undeploy removes the stack, keeps secrets and the env file',
+    argv: ['app', 'undeploy', A, '--no-input'],
+    prints: /undeployed/,
+    then: async () => {
+      expect(await stackServices(d, stackName(A))).toEqual([]);
+      expect(await secretsOf(stackName(A))).toHaveLength(3);
+      expect(await typeOf('default', A)).toBe('conf:1.0.0+1.0');
+    },
+  },
+  {
+    does: 'remove removes the env file and the secrets',
+    argv: ['app', 'remove', A, '--force', '--no-input'],
+    prints: /removed/,
+    then: async () => {
+      expect(await secretsOf(stackName(A))).toEqual([]);
+      await expect(stat(envFile('default', A))).rejects.toThrow();
+    },
+  },
+
+  // The domain check lets a domain through that resolves to this machine.
+  { does: 'app new without --secrets generates none', argv: newApp('conf', '1.0.0+1.0', 'default', LOCAL, ...N), prints: /created/ },
+  {
+    does: 'deploy without -D passes the domain check of a domain resolving here (and stops at the missing secrets)',
+    argv: ['app', 'deploy', LOCAL, '1.0.0+1.0', ...N, '-c'],
+    refuses: /secret not found: localhost_db_password_v1/,
+  },
+
+  // Lint, and --chaos.
+  { does: 'app new works on a server added by name', argv: newApp('lintapp', '1.0.0+1.0', REMOTE, B, ...N), prints: /created/ },
+  {
+    does: 'deploy refuses a dirty recipe checkout',
+    before: () => writeFile(path.join(abraDir, 'recipes/lintapp/stray.txt'), 'local change\n'),
+    argv: ['app', 'deploy', B, '1.0.0+1.0', ...N, '-D', '-c'],
+    refuses: /lintapp has locally unstaged changes\?/,
+  },
+  {
+    does: 'lint refuses a release without .env.sample (R008)',
+    before: () => rm(path.join(abraDir, 'recipes/lintapp/stray.txt')),
+    argv: ['app', 'deploy', B, '1.2.0+1.2', ...N, '-D', '-c'],
+    refuses: /lint error in lintapp configs: "\.env\.sample provided" failed lint checks \(R008\)/,
+  },
+  {
+    does: "lint refuses a release without an 'app' service (R009)",
+    argv: ['app', 'deploy', B, '1.1.0+1.1', ...N, '-D', '-c'],
+    refuses: /lint error in lintapp configs: "one service named 'app'" failed lint checks \(R009\): services: web/,
+  },
+  {
+    does: '--chaos takes no version',
+    argv: ['app', 'deploy', B, '1.1.0+1.1', '--chaos', ...N, '-D', '-c'],
+    refuses: /cannot use <version> and --chaos together/,
+  },
+  {
+    does: '--chaos deploys the checkout as it is, unlinted, and records its commit',
+    argv: ['app', 'deploy', B, '--chaos', ...N, '-D', '-c'],
+    prints: /deployed at [0-9a-f]{8}$/,
+    then: async () => {
+      expect((await stackServices(d, stackName(B))).map((s) => s.name)).toEqual([`${stackName(B)}_web`]);
+      expect(await typeOf(REMOTE, B)).toMatch(/^lintapp:[0-9a-f]{8}$/);
+    },
+  },
+  { does: 'undeploy after a chaos deploy', argv: ['app', 'undeploy', B, '-n'], prints: /undeployed/ },
+  { does: 'app new does not lint', argv: newApp('lightweight', '1.0.0+1.0', 'default', C, ...N), prints: /created/ },
+  {
+    does: 'lint refuses a recipe with a lightweight tag, whichever release is deployed (R014)',
+    argv: ['app', 'deploy', C, '1.0.0+1.0', ...N, '-D', '-c'],
+    refuses: /"only annotated tags used for recipe version" failed lint checks \(R014\): lightweight tag\(s\): 1\.1\.0\+1\.1/,
+  },
+  { does: '--chaos (-C) deploys it anyway', argv: ['app', 'deploy', C, '-C', ...N, '-D', '-c'], prints: /deployed at/ },
+  { does: 'undeploy the chaos deploy', argv: ['app', 'undeploy', C, '-n'], prints: /undeployed/ },
+];
+
+async function createSecret(name: string) {
+  await d.createSecret({ Name: name, Data: Buffer.from('set by the operator').toString('base64') });
+}
+
+describe('abra-local conforms to docs/abra.md', () => {
+  beforeAll(async () => {
+    await removeStacks(STACKS);
+    abraDir = path.join(inject('scratchDir'), `abra-conformance-${process.pid}`);
+    await rm(abraDir, { recursive: true, force: true });
+    await mkdir(abraDir, { recursive: true });
+    await buildRecipe(path.join(abraDir, 'recipes/conf'), CONF);
+    await buildRecipe(path.join(abraDir, 'recipes/lintapp'), LINTAPP);
+    await buildRecipe(path.join(abraDir, 'recipes/lightweight'), LIGHTWEIGHT);
+  });
+  afterAll(() => removeStacks(STACKS));
+
+  for (const row of ROWS) {
+    it(row.does, async () => {
+      await row.before?.();
+      const r = await abra(abraDir, row.argv, row.env);
+      const shown = `abra ${row.argv.join(' ')}\nexit ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+      if (row.refuses) {
+        expect(r.exitCode, shown).toBe(1);
+        expect(r.stderr, shown).toMatch(/^FATA /m);
+        expect(r.stderr, shown).toMatch(row.refuses);
+      } else {
+        expect(r.exitCode, shown).toBe(0);
+        expect(r.stdout, shown).toMatch(row.prints!);
+      }
+      await row.then?.(r);
+    });
+  }
+});

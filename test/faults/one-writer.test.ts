@@ -1,0 +1,84 @@
+/**
+ * One writer per recipe, on a real Swarm with the real activities: a sweep
+ * terminated by hand while its recipe's promote is in flight keeps the
+ * sweep's lock until that promote has ended (a new sweep is refused, then
+ * runs), and a recipe run started by hand during a sweep waits for the
+ * sweep's run of that recipe, then finds the canonical current. abra's ledger
+ * shows the runs never overlapped on the recipe's apps.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSweep } from '../../client/sweep';
+import { recipeStatusQuery } from '../../contract/messages';
+import { snapshotOf } from '../../contract/snapshot';
+import type { RecipeResult } from '../../contract/types';
+import { publishRelease } from '../../scripts/example-recipes';
+import { canonicals } from '../../state/canonicals';
+import type { recipeWorkflow } from '../../workflows/recipe';
+import { makeFixture, type Fixture } from '../helpers/fixture';
+import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+
+describe('one writer per recipe', () => {
+  let f: Fixture;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  beforeAll(async () => {
+    // Short deploys: the promote held below is a hung abra cut off at 15 s.
+    const timeouts = { mirrorSyncSeconds: 30, deploySeconds: 15, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
+    f = await makeFixture('one-writer', [{ name: 'solo', from: 'hello', upTo: '1.0.0+1.0' }], { timeouts });
+    worker = await startWorker(f);
+  });
+  afterEach(() => {
+    delete process.env.ABRA_LOCAL_HANG_ON;
+  });
+  afterAll(async () => {
+    await endRunningSweep();
+    await worker?.stop();
+  });
+  const lines = async () => (await f.abraCalls()).length;
+
+  it('a sweep terminated mid-promote: a new sweep is refused while the promote is in flight, then runs after it', async () => {
+    const client = await testClient();
+    // The promote's deploy of the canonical hangs once (abra stuck on a server), as long as the test needs it in flight.
+    process.env.ABRA_LOCAL_HANG_ON = '^app deploy warm-solo';
+    const first = await startSweep(client, f.loaded.config);
+    await waitFor('the promote in flight', async () => (await f.abraCalls()).some((a) => a[1] === 'deploy' && a[2] === 'warm-solo.ci.test.local'));
+    await first.terminate('operator test: terminated by hand');
+    delete process.env.ABRA_LOCAL_HANG_ON; // the promote's retry then goes through
+
+    const refused = await (await startSweep(client, f.loaded.config)).result().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    expect((refused as WorkflowFailedError).cause?.message).toMatch(
+      new RegExp(`^another sweep is running: ${first.workflowId} \\(${first.workflowId} is terminated, but 1 of its workflows still run\\)`),
+    );
+    const promoted = (await client.workflow.getHandle(`${first.workflowId}/solo`).result()) as RecipeResult;
+    expect(promoted).toMatchObject({ label: 'PROMOTED', version: '1.0.0+1.0' });
+    const afterFirst = await lines();
+
+    const next = await startSweep(client, f.loaded.config);
+    expect((await next.result()).results[0]).toMatchObject({ label: 'SKIPPED', reason: 'no-new-version' });
+    expect(await lines()).toBe(afterFirst); // the refused and the next sweep ran no abra command
+  }, 300_000);
+
+  it("a recipe run started by hand waits for the sweep's run of the recipe, then finds it current", async () => {
+    const client = await testClient();
+    await publishRelease('hello', f.upstream('solo'), '1.1.0+1.1');
+    const sweep = await startSweep(client, f.loaded.config);
+    await waitFor('the cold run', async () => (await f.abraCalls()).some((a) => a[1] === 'new' && a[3] === '1.1.0+1.1'));
+    const { env, recipes } = snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest);
+    const manual = await client.workflow.start<typeof recipeWorkflow>('recipeWorkflow', {
+      workflowId: `by-hand-solo-${Date.now()}`,
+      taskQueue: f.loaded.config.temporal.taskQueue,
+      args: [{ sweepId: 'by-hand', env, recipe: recipes[0]! }],
+    });
+    await waitFor('the manual run waiting', async () => (await manual.query(recipeStatusQuery)).phase === 'waiting', 30_000);
+
+    const swept = (await sweep.result()).results[0]!;
+    expect(swept).toMatchObject({ label: 'PROMOTED', version: '1.1.0+1.1' });
+    const afterSweep = await lines();
+    const byHand = await manual.result();
+    expect(byHand).toMatchObject({ label: 'SKIPPED', reason: 'no-new-version' });
+    expect(Date.parse(byHand.startedAt)).toBeLessThan(Date.parse(swept.endedAt)); // it was there during the sweep…
+    expect(await lines()).toBe(afterSweep); // …and touched nothing
+    expect(await canonicals.read(f.stateDir, 'solo')).toMatchObject({ version: '1.1.0+1.1', status: 'idle' });
+  }, 300_000);
+});

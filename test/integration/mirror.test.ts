@@ -1,0 +1,90 @@
+/**
+ * Mirror sync against real git repositories: the upstream's default branch
+ * is found whatever it is called, the mirror stays faithful (force-moved
+ * branches, moved and deleted tags), and the checkout handed to abra has a
+ * local default branch, origin/HEAD and the tags, detached at the release.
+ */
+import { execa } from 'execa';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkoutForAbra, listTags, syncMirror, tagCommit } from '../../adapters/git';
+
+const git = async (repo: string, ...args: string[]) => (await execa('git', ['-C', repo, ...args])).stdout.trim();
+const T = 30_000;
+
+describe('mirror sync', () => {
+  let dir: string, upstream: string, mirror: string, checkout: string;
+  const commit = async (text: string) => {
+    await writeFile(path.join(upstream, 'compose.yml'), text);
+    await git(upstream, 'add', '--all');
+    await git(upstream, 'commit', '--quiet', '-m', text);
+    return git(upstream, 'rev-parse', 'HEAD');
+  };
+  const release = async (v: string) => git(upstream, 'tag', '-a', '-m', `release ${v}`, v);
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'coopci-mirror-'));
+    [upstream, mirror, checkout] = ['upstream', 'mirror.git', 'abra/recipes/r'].map((p) => path.join(dir, p)) as [string, string, string];
+    await execa('git', ['init', '--quiet', '--initial-branch=master', upstream]);
+    await git(upstream, 'config', 'user.email', 'ci@example.org');
+    await git(upstream, 'config', 'user.name', 'ci');
+  });
+
+  it('follows an upstream whose default branch is master, and gives abra a clone with master, origin/HEAD and the tags', async () => {
+    const first = await commit('one');
+    await release('1.0.0+1.0');
+    expect(await syncMirror(upstream, mirror, T)).toBe('master');
+    expect(await git(mirror, 'symbolic-ref', 'HEAD')).toBe('refs/heads/master');
+    expect(await listTags(mirror, T)).toEqual(['1.0.0+1.0']);
+
+    await checkoutForAbra(mirror, checkout, '1.0.0+1.0', T);
+    expect(await git(checkout, 'rev-parse', 'HEAD')).toBe(first);
+    expect(await git(checkout, 'rev-parse', 'master')).toBe(first);
+    expect(await git(checkout, 'symbolic-ref', 'refs/remotes/origin/HEAD')).toBe('refs/remotes/origin/master');
+    expect(await git(checkout, 'cat-file', '-t', 'refs/tags/1.0.0+1.0')).toBe('tag'); // still annotated
+  });
+
+  it('stays faithful: a force-moved branch, a moved tag and a deleted tag are followed, in the mirror and the checkout', async () => {
+    await commit('one');
+    await release('1.0.0+1.0');
+    await commit('two');
+    await release('1.1.0+1.1');
+    await syncMirror(upstream, mirror, T);
+    await checkoutForAbra(mirror, checkout, '1.1.0+1.1', T);
+
+    // Upstream rewrites history: master force-moved, 1.1.0 deleted, 1.0.0 moved to the new commit.
+    await git(upstream, 'reset', '--quiet', '--hard', 'HEAD~1');
+    const rewritten = await commit('two, again');
+    await git(upstream, 'tag', '-d', '1.1.0+1.1');
+    await git(upstream, 'tag', '-f', '-a', '-m', 'moved', '1.0.0+1.0');
+    await syncMirror(upstream, mirror, T);
+    expect(await listTags(mirror, T)).toEqual(['1.0.0+1.0']);
+    expect(await git(mirror, 'rev-parse', 'master')).toBe(rewritten);
+    expect(await tagCommit(mirror, '1.0.0+1.0', T)).toBe(rewritten);
+
+    await checkoutForAbra(mirror, checkout, '1.0.0+1.0', T);
+    expect(await git(checkout, 'tag', '--list')).toBe('1.0.0+1.0');
+    expect(await git(checkout, 'rev-parse', 'HEAD')).toBe(rewritten);
+    expect(await git(checkout, 'rev-parse', 'master')).toBe(rewritten);
+  });
+
+  it('follows a default branch renamed from master to main, dropping master', async () => {
+    await commit('one');
+    await release('1.0.0+1.0');
+    await syncMirror(upstream, mirror, T);
+    await git(upstream, 'branch', '-m', 'master', 'main');
+    expect(await syncMirror(upstream, mirror, T)).toBe('main');
+    expect(await git(mirror, 'branch', '--list')).toBe('* main');
+    await checkoutForAbra(mirror, checkout, '1.0.0+1.0', T);
+    expect(await git(checkout, 'symbolic-ref', 'refs/remotes/origin/HEAD')).toBe('refs/remotes/origin/main');
+  });
+
+  it('falls back to master when upstream HEAD names a branch that does not exist, and says so when there is neither', async () => {
+    await commit('one');
+    await git(upstream, 'symbolic-ref', 'HEAD', 'refs/heads/trunk');
+    expect(await syncMirror(upstream, mirror, T)).toBe('master');
+    await git(upstream, 'branch', '-m', 'master', 'develop');
+    await expect(syncMirror(upstream, mirror, T)).rejects.toThrow(/has no default branch .* neither main nor master/);
+  });
+});
