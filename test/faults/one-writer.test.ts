@@ -1,20 +1,21 @@
 /**
  * One writer per recipe, on a real Swarm with the real activities: a sweep
  * terminated by hand while its recipe's promote is in flight keeps the
- * sweep's lock until that promote has ended (a new sweep is refused, then
- * runs), and a recipe run started by hand during a sweep waits for the
- * sweep's run of that recipe, then finds the canonical current. abra's ledger
- * shows the runs never overlapped on the recipe's apps.
+ * sweep's lock until that recipe has stopped (a new sweep is refused, then
+ * runs after it), and a recipe run started by hand during a sweep waits for
+ * the sweep's run of that recipe, then finds the canonical current and
+ * touches nothing (abra's ledger).
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSweep } from '../../client/sweep';
+import { startSweep, SweepRunningError } from '../../client/sweep';
 import { recipeStatusQuery } from '../../contract/messages';
 import { snapshotOf } from '../../contract/snapshot';
 import type { RecipeResult } from '../../contract/types';
 import { publishRelease } from '../../scripts/example-recipes';
 import { canonicals } from '../../state/canonicals';
 import type { recipeWorkflow } from '../../workflows/recipe';
+import type { sweepWorkflow } from '../../workflows/sweep';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
 
@@ -36,27 +37,36 @@ describe('one writer per recipe', () => {
   });
   const lines = async () => (await f.abraCalls()).length;
 
-  it('a sweep terminated mid-promote: a new sweep is refused while the promote is in flight, then runs after it', async () => {
+  it('a sweep terminated mid-promote: a new sweep is refused until the promote has stopped, then runs', async () => {
     const client = await testClient();
     // The promote's deploy of the canonical hangs once (abra stuck on a server), as long as the test needs it in flight.
     process.env.ABRA_LOCAL_HANG_ON = '^app deploy warm-solo';
     const first = await startSweep(client, f.loaded.config);
     await waitFor('the promote in flight', async () => (await f.abraCalls()).some((a) => a[1] === 'deploy' && a[2] === 'warm-solo.ci.test.local'));
     await first.terminate('operator test: terminated by hand');
-    delete process.env.ABRA_LOCAL_HANG_ON; // the promote's retry then goes through
+    delete process.env.ABRA_LOCAL_HANG_ON;
 
-    const refused = await (await startSweep(client, f.loaded.config)).result().catch((e: unknown) => e);
+    // Refused by the client (coopci sweep start) and, past it, by the sweep itself: the dead sweep's recipe still runs.
+    await expect(startSweep(client, f.loaded.config)).rejects.toThrow(new SweepRunningError(first.workflowId));
+    const past = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
+      workflowId: `sweep-past-the-client-${Date.now()}`,
+      taskQueue: f.loaded.config.temporal.taskQueue,
+      args: [{}],
+    });
+    const refused = await past.result().catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     expect((refused as WorkflowFailedError).cause?.message).toMatch(
       new RegExp(`^another sweep is running: ${first.workflowId} \\(${first.workflowId} is terminated, but 1 of its workflows still run\\)`),
     );
-    const promoted = (await client.workflow.getHandle(`${first.workflowId}/solo`).result()) as RecipeResult;
-    expect(promoted).toMatchObject({ label: 'PROMOTED', version: '1.0.0+1.0' });
-    const afterFirst = await lines();
+    // The termination cancels the recipe: its promote (a seed) stops once the hung deploy has, and it tears down.
+    const dead = (await client.workflow.getHandle(`${first.workflowId}/solo`).result()) as RecipeResult;
+    expect(dead).toMatchObject({ label: 'FAILED', reason: expect.stringMatching(/^aborted/) });
 
+    // Its recipe has ended: the lock is stale now, and the next sweep takes it and seeds solo afresh.
     const next = await startSweep(client, f.loaded.config);
-    expect((await next.result()).results[0]).toMatchObject({ label: 'SKIPPED', reason: 'no-new-version' });
-    expect(await lines()).toBe(afterFirst); // the refused and the next sweep ran no abra command
+    const seeded = (await next.result()).results[0]!;
+    expect(seeded).toMatchObject({ label: 'PROMOTED', version: '1.0.0+1.0' });
+    expect(Date.parse(seeded.startedAt)).toBeGreaterThan(Date.parse(dead.endedAt));
   }, 300_000);
 
   it("a recipe run started by hand waits for the sweep's run of the recipe, then finds it current", async () => {
