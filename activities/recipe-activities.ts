@@ -10,7 +10,7 @@ import { effectiveTimeouts } from '../domain/timeouts';
 import { nodeMismatch, type CanonicalRecord } from '../domain/registry-record';
 import { canonicals } from '../state/canonicals';
 import { coldDomain } from '../domain/stack-name';
-import { previousRelease } from '../domain/version';
+import { upgradeBase } from '../domain/version';
 import type { RecipeResult, RecipeSpec, RunEnv, TierName, TierResult } from '../contract/types';
 import { Apps } from '../adapters/apps';
 import { checkoutForAbra, declaresBackup, listTags, syncMirror, tagCommit } from '../adapters/git';
@@ -27,7 +27,10 @@ interface Base {
 export interface ColdPlan {
   domain: string;
   commit: string;
+  /** The upgrade tier's starting release; null when there is none (see upgradeProblem). */
   previous: string | null;
+  /** Why the configured upgradeFrom cannot be used: the upgrade tier fails with it. */
+  upgradeProblem?: string;
   backup: boolean;
 }
 
@@ -35,6 +38,8 @@ export interface TierInput extends Base, ColdPlan {
   tier: TierName;
   version: string;
   runDir: string;
+  /** A re-run of a red tier (flakeRetries): start again from a fresh cold app. */
+  fresh?: boolean;
 }
 
 /** The run's settings with the recipe's effective timeouts. */
@@ -65,10 +70,12 @@ export function createRecipeActivities(docker: Docker) {
       await checkoutForAbra(mirror, paths.abraRecipe(b.env.abra.dir, b.recipe.name), b.version, t);
       const domain = coldDomain(b.recipe.name, b.env.ciDomain);
       await apps(b).destroy(domain);
+      const base = upgradeBase(b.tags, b.version, b.recipe.upgradeFrom);
       return {
         domain,
         commit: await tagCommit(mirror, b.version, t),
-        previous: previousRelease(b.tags, b.version),
+        previous: 'from' in base ? base.from : null,
+        ...('problem' in base ? { upgradeProblem: base.problem } : {}),
         backup: await declaresBackup(mirror, b.version, t),
       };
     },
@@ -90,14 +97,34 @@ export function createRecipeActivities(docker: Docker) {
       await mkdir(path.join(i.runDir, 'junit'), { recursive: true });
       // A report left by an earlier attempt must never be read (or kept) as this attempt's.
       await rm(path.join(i.runDir, junit), { force: true });
+      const install = async () => {
+        await a.destroy(i.domain);
+        await a.abra.appNew(i.recipe.name, i.version, i.domain, ms(i, 'deploySeconds'));
+        await a.rollOut(i.domain, i.version, i.recipe.health, 'deploy');
+      };
+      const expected = i.tier === 'install' ? undefined : i.recipe.tiers?.[i.tier];
       try {
+        if (expected?.expected === 'n/a') na(`expected n/a: ${expected.reason}`);
+        else {
+          if (i.fresh && (i.tier === 'backup' || i.tier === 'restore' || i.tier === 'custom')) {
+            // A re-run starts from a fresh cold app (install and upgrade make their own); a restore needs its backup again.
+            await install();
+            if (i.tier === 'restore') await a.abra.backup(i.domain, ms(i, 'backupSeconds'));
+          }
+          await runOneTier();
+        }
+      } catch (e) {
+        if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(`tier ${i.tier} cancelled`);
+        status = 'fail';
+        reason = (e as Error).message;
+      }
+      async function runOneTier() {
         switch (i.tier) {
           case 'install':
-            await a.destroy(i.domain);
-            await a.abra.appNew(i.recipe.name, i.version, i.domain, ms(i, 'deploySeconds'));
-            await a.rollOut(i.domain, i.version, i.recipe.health, 'deploy');
+            await install();
             break;
           case 'upgrade':
+            if (i.upgradeProblem) throw new Error(i.upgradeProblem);
             if (!i.previous) {
               na('no earlier release to upgrade from');
               break;
@@ -124,10 +151,6 @@ export function createRecipeActivities(docker: Docker) {
             else reason = await runCustomTests(i);
             break;
         }
-      } catch (e) {
-        if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(`tier ${i.tier} cancelled`);
-        status = 'fail';
-        reason = (e as Error).message;
       }
       const durationMs = Date.now() - start;
       // The test command's own report is the evidence when it wrote one (failing tests included); else one case for the tier.

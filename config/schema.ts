@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, recipeName } from '../domain/names';
+import { domainName, recipeName, recipeVersion } from '../domain/names';
 import { checkWarmGraph, inferServedBy } from '../domain/warm-graph';
 
 /**
@@ -65,6 +65,28 @@ const Timeouts = z
   })
   .strict();
 
+/** What the operator knows about one tier of a recipe. */
+const TierPolicy = z
+  .object({
+    expected: z
+      .literal('n/a')
+      .optional()
+      .describe(
+        'The tier can never apply to this recipe (e.g. an upgrade from a moving image tag): it is not run, is reported n/a with `reason`, and never turns the recipe red.',
+      ),
+    reason: z.string().trim().min(1).max(300).optional().describe('Why the tier is expected n/a; shown in the report, JUnit and the Web UI.'),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.expected && !t.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'expected: n/a needs a reason saying why the tier never applies' });
+    if (!t.expected && t.reason) ctx.addIssue({ code: 'custom', path: ['expected'], message: 'a reason goes with expected: n/a' });
+  });
+
+// No install entry: every other tier needs the installed app, so install always runs.
+const TierPolicies = z
+  .object({ upgrade: TierPolicy.optional(), backup: TierPolicy.optional(), restore: TierPolicy.optional(), custom: TierPolicy.optional() })
+  .strict();
+
 export const Recipe = z
   .object({
     name: recipeName.describe('The recipe name, as abra knows it.'),
@@ -75,6 +97,19 @@ export const Recipe = z
     test: TestCommand.optional().describe("The recipe's own test command (the custom tier); n/a when absent."),
     includePrereleases: z.boolean().default(false).describe('Whether a pre-release tag can be the latest release.'),
     timeouts: Timeouts.partial().optional().describe('Per-recipe overrides of `timeouts`, e.g. a longer deploy for a heavy recipe.'),
+    tiers: TierPolicies.optional().describe('Per-tier policy: a tier expected n/a, with why (install always runs).'),
+    upgradeFrom: recipeVersion
+      .optional()
+      .describe(
+        'The release the upgrade tier starts from, instead of the one before the tested release; a tier failure names it when it is not an older release tag at run time.',
+      ),
+    flakeRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .default(0)
+      .describe('Re-run a red tier up to this many times on a fresh cold app; a pass on a re-run is green and reported flaky.'),
   })
   .strict()
   .superRefine((r, ctx) => {

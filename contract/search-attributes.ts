@@ -13,6 +13,8 @@ export const SA = {
   version: defineSearchAttributeKey('CoopciVersion', SearchAttributeType.KEYWORD),
   label: defineSearchAttributeKey('CoopciLabel', SearchAttributeType.KEYWORD),
   phase: defineSearchAttributeKey('CoopciPhase', SearchAttributeType.KEYWORD),
+  /** The tiers of a recipe run that passed only on a re-run (flakeRetries), comma-separated. */
+  flaky: defineSearchAttributeKey('CoopciFlaky', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `name=Type` pairs for `temporal server start-dev --search-attribute`. */

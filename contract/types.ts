@@ -26,7 +26,8 @@ export interface RunEnv {
   uiWorkflows?: string;
 }
 
-export type RecipeSpec = Omit<Recipe, 'health'> & { health: HealthGate };
+// flakeRetries is optional: inputs recorded before it existed do not carry it.
+export type RecipeSpec = Omit<Recipe, 'health' | 'flakeRetries'> & { health: HealthGate; flakeRetries?: number };
 
 export interface RecipeInput {
   sweepId: string;
@@ -48,6 +49,8 @@ export interface TierResult {
   durationMs: number;
   /** Relative to the run directory. */
   junit?: string;
+  /** Red first, green on this re-run (flakeRetries): a flake an operator should see. */
+  flaky?: number;
 }
 
 export type RecipePhase = 'pending' | 'waiting' | 'mirror-sync' | 'deciding' | `tier:${TierName}` | 'teardown' | 'promote' | 'labelling' | 'done';

@@ -134,6 +134,23 @@ export function previousRelease(tags: readonly string[], version: string): strin
   return latestRelease(older);
 }
 
+/**
+ * Where the upgrade tier starts: the recipe's `upgradeFrom` when set (it must
+ * be an older release tag, or the tier fails naming it, never silently
+ * ignored), else the newest release before the tested one, else nowhere.
+ */
+export type UpgradeBase = { from: string } | { none: string } | { problem: string };
+
+export function upgradeBase(tags: readonly string[], version: string, upgradeFrom?: string): UpgradeBase {
+  if (upgradeFrom !== undefined) {
+    if (!tags.includes(upgradeFrom)) return { problem: `upgradeFrom ${upgradeFrom} is not a release tag of the upstream` };
+    if (compareVersions(upgradeFrom, version) >= 0) return { problem: `upgradeFrom ${upgradeFrom} is not older than the tested ${version}` };
+    return { from: upgradeFrom };
+  }
+  const previous = previousRelease(tags, version);
+  return previous ? { from: previous } : { none: 'no earlier release to upgrade from' };
+}
+
 function printable(s: string): string {
   return s.length > 40 ? `${JSON.stringify(s.slice(0, 40)).slice(1, -1)}…` : JSON.stringify(s).slice(1, -1);
 }

@@ -16,7 +16,7 @@ let
   # JSON is YAML: the coopci config loader reads it as is.
   configFile = if cfg.configFile != null then cfg.configFile else pkgs.writeText "coopci.yaml" (builtins.toJSON cfg.settings);
   coopci = "${cfg.package}/bin/coopci";
-  searchAttributes = [ "CoopciKind" "CoopciSweepId" "CoopciRecipe" "CoopciVersion" "CoopciLabel" "CoopciPhase" ];
+  searchAttributes = [ "CoopciKind" "CoopciSweepId" "CoopciRecipe" "CoopciVersion" "CoopciLabel" "CoopciPhase" "CoopciFlaky" ];
   tls = cfg.temporal.tls;
   # Temporal's own environment variable names (envconfig), read by the worker and the CLI alike.
   temporalEnv = {

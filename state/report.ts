@@ -76,7 +76,7 @@ export function renderMarkdownReport(r: SweepReport): string {
     ...r.recipes.map(
       (x) =>
         `| ${link(x.recipe, x.ui)} | ${x.label} | ${x.version ?? '—'} | ${x.canonical.before ?? 'none'} → ${x.canonical.after ?? 'none'} | ${
-          x.tiers.map((t) => `${t.tier}: ${t.status} (${secs(t.durationMs)})`).join(', ') || '—'
+          x.tiers.map(tierCell).join(', ') || '—'
         } | ${secs(x.durationMs)} | ${cell(x.reason)} |`,
     ),
     '',
@@ -92,4 +92,10 @@ export async function writeSweepReport(stateDir: string, result: SweepResult, ui
   const md = path.join(dir, 'report.md');
   await writeFile(md, renderMarkdownReport(report));
   return md;
+}
+
+/** "upgrade: n/a (expected n/a: …)", "custom: pass flaky×1 (12.0s)": what an operator needs from one tier at a glance. */
+function tierCell(t: TierResult): string {
+  if (t.status === 'n/a') return `${t.tier}: n/a${t.reason ? ` (${cell(t.reason)})` : ''}`;
+  return `${t.tier}: ${t.status}${t.flaky ? ` flaky×${t.flaky}` : ''} (${secs(t.durationMs)})`;
 }

@@ -25,7 +25,7 @@ import { releaseLock, startLock, takeLock, type Lock } from './lock';
 import { recipeLockId } from '../contract/ids';
 import { SA } from '../contract/search-attributes';
 import { abortSignal, progressSignal, recipeStatusQuery } from '../contract/messages';
-import { TIERS, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from '../contract/types';
+import { TIERS, type TierName, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from '../contract/types';
 
 /** Patch id: progress signals only for long phases, not awaited (see README "Changing workflows"). */
 export const QUIET_PROGRESS = 'quiet-progress-signals';
@@ -288,12 +288,34 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       const plan = await tierActs.prepareColdRun.executeWithOptions({ summary: `prepare cold run ${recipe.name} ${tested}` }, [
         { ...base, version: tested, tags },
       ]);
+      const runTier = (tier: TierName, fresh: boolean) =>
+        tierActs.runTier.executeWithOptions({ summary: `${tier} ${recipe.name} ${tested}${fresh ? ' (re-run on a fresh cold app)' : ''}` }, [
+          { ...base, ...plan, tier, version: tested, runDir, ...(fresh ? { fresh } : {}) },
+        ]);
+      const reruns = recipe.flakeRetries ?? 0;
       for (const tier of TIERS) {
         await setPhase(`tier:${tier}`);
-        const r = await tierActs.runTier.executeWithOptions({ summary: `${tier} ${recipe.name} ${tested}` }, [
-          { ...base, ...plan, tier, version: tested, runDir },
-        ]);
+        let r = await runTier(tier, false);
+        // A red tier re-run up to flakeRetries times; a later pass is green, reported flaky with the first failure.
+        for (let rerun = 1; r.status === 'fail' && rerun <= reruns; rerun++) {
+          await setPhase(`tier:${tier}`, `re-run ${rerun} of ${reruns} after: ${shortReason(r.reason ?? 'failed')}`);
+          const again = await runTier(tier, true);
+          r =
+            again.status === 'pass'
+              ? { ...again, flaky: rerun, reason: `flaky: passed on re-run ${rerun} after: ${shortReason(r.reason ?? 'failed')}` }
+              : again;
+        }
         tiers.push(r);
+        if (r.flaky)
+          upsertSearchAttributes([
+            {
+              key: SA.flaky,
+              value: tiers
+                .filter((x) => x.flaky)
+                .map((x) => x.tier)
+                .join(','),
+            },
+          ]);
         if (r.status === 'fail') return { red: `${tier}: ${r.reason ?? 'failed'}` };
       }
       return { commit: plan.commit };

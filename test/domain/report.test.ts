@@ -28,7 +28,8 @@ const sweep: SweepResult = {
       canonical: { before: '1.0.0+1', after: '1.1.0+1' },
       tiers: [
         { tier: 'install', status: 'pass', durationMs: 12_340 },
-        { tier: 'backup', status: 'n/a', durationMs: 0 },
+        { tier: 'upgrade', status: 'n/a', durationMs: 0, reason: 'expected n/a: moving image tag' },
+        { tier: 'custom', status: 'pass', durationMs: 4_000, flaky: 1, reason: 'flaky: passed on re-run 1 after: timeout' },
       ],
     }),
     recipe('broken', { label: 'FAILED', reason: 'install: not healthy | 500\nsecond line', version: '2.0.0+1' }),
@@ -45,12 +46,12 @@ describe('sweep report', () => {
     expect(report.recipes[0]).toMatchObject({ durationMs: 2500, ui: 'http://ui.test/namespaces/default/workflows/sweep-1%2Fhello' });
   });
 
-  it('renders one table row per recipe, with tier durations and canonical before → after', () => {
+  it('renders one table row per recipe, with tier durations, n/a reasons, flakes and canonical before → after', () => {
     const md = renderMarkdownReport(report);
     expect(md).toMatch(/^# Sweep \[sweep-1\]\(http:\/\/ui\.test\/namespaces\/default\/workflows\/sweep-1\)$/m);
     expect(md).toContain('3 recipe(s): 1 PROMOTED, 1 FAILED, 1 SKIPPED.');
     expect(md).toContain(
-      '| [hello](http://ui.test/namespaces/default/workflows/sweep-1%2Fhello) | PROMOTED | 1.1.0+1 | 1.0.0+1 → 1.1.0+1 | install: pass (12.3s), backup: n/a (0.0s) | 2.5s |',
+      '| [hello](http://ui.test/namespaces/default/workflows/sweep-1%2Fhello) | PROMOTED | 1.1.0+1 | 1.0.0+1 → 1.1.0+1 | install: pass (12.3s), upgrade: n/a (expected n/a: moving image tag), custom: pass flaky×1 (4.0s) | 2.5s |',
     );
     // A reason can never break the table: pipes escaped, one line.
     expect(md).toContain('| install: not healthy \\| 500 second line |');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, describeIgnoredTags, ignoredTags, latestRelease, parseVersion, previousRelease, VersionError } from '../../domain/version';
+import {
+  compareVersions,
+  upgradeBase,
+  describeIgnoredTags,
+  ignoredTags,
+  latestRelease,
+  parseVersion,
+  previousRelease,
+  VersionError,
+} from '../../domain/version';
 
 describe('parseVersion', () => {
   it.each([
@@ -91,5 +100,20 @@ describe('ignored tags are said, with why', () => {
     expect(describeIgnoredTags(many)).toBe(
       'ignored tags: a (not a recipe version), b (not a recipe version), c (not a recipe version), d (not a recipe version), e (not a recipe version) and 2 more',
     );
+  });
+});
+
+describe('upgrade base', () => {
+  const tags = ['1.0.0+1', '1.1.0+1', '1.2.0+1', 'v0.9.0'];
+  it.each([
+    ['the release before the tested one by default', undefined, { from: '1.1.0+1' }],
+    ['upgradeFrom when it is an older release tag', '1.0.0+1', { from: '1.0.0+1' }],
+    ['a problem naming upgradeFrom when it is not older', '1.2.0+1', { problem: 'upgradeFrom 1.2.0+1 is not older than the tested 1.2.0+1' }],
+    ['a problem naming upgradeFrom when it is no tag', '0.9.0', { problem: 'upgradeFrom 0.9.0 is not a release tag of the upstream' }],
+  ])('%s', (_n, upgradeFrom, expected) => {
+    expect(upgradeBase(tags, '1.2.0+1', upgradeFrom)).toEqual(expected);
+  });
+  it('none for a first release', () => {
+    expect(upgradeBase(tags, '1.0.0+1')).toEqual({ none: 'no earlier release to upgrade from' });
   });
 });

@@ -21,6 +21,10 @@ export interface RecipeScript {
   redTier?: TierName;
   /** ...with this reason (default `<tier> broke`). */
   redReason?: string;
+  /** ...only on its first this many runs, then it passes (a flake). */
+  redRuns?: number;
+  /** The recipe's flakeRetries. */
+  flakeRetries?: number;
   /** promoteDeploy fails, non-retryably, with this message. */
   promoteFails?: string;
   /** The install tier stops here until the test releases it or the workflow cancels it. */
@@ -65,7 +69,9 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
   const log = new CallLog();
   const script = (name: string) => scripts[name]!;
   const registry = new Map(Object.entries(scripts).flatMap(([name, s]) => (s.canonical ? [[name, record(name, s.canonical)] as const] : [])));
-  const snapshot: ConfigSnapshot = { digest: 'digest-1', env, recipes: Object.keys(scripts).map(spec), lanes: opts.lanes ?? 1 };
+  const recipes = Object.entries(scripts).map(([name, s]) => ({ ...spec(name), ...(s.flakeRetries ? { flakeRetries: s.flakeRetries } : {}) }));
+  const snapshot: ConfigSnapshot = { digest: 'digest-1', env, recipes, lanes: opts.lanes ?? 1 };
+  const redSoFar = new Map<string, number>();
 
   // Recipes in flight: from mirror-sync to their result being written.
   const flight = { now: 0, max: 0 };
@@ -107,7 +113,10 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
     async runTier({ recipe, tier }) {
       const s = script(recipe.name);
       if (tier === 'install') await s.hold?.wait();
-      return s.redTier === tier ? { tier, status: 'fail', reason: s.redReason ?? `${tier} broke`, durationMs: 1 } : { tier, status: 'pass', durationMs: 1 };
+      const runs = (redSoFar.get(recipe.name) ?? 0) + (s.redTier === tier ? 1 : 0);
+      redSoFar.set(recipe.name, runs);
+      const red = s.redTier === tier && (s.redRuns === undefined || runs <= s.redRuns);
+      return red ? { tier, status: 'fail', reason: s.redReason ?? `${tier} broke`, durationMs: 1 } : { tier, status: 'pass', durationMs: 1 };
     },
     async teardownColdApp() {},
     async promoteDeploy({ recipe }) {

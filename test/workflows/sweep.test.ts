@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SWEEP_LOCK_ID } from '../../contract/ids';
+import { SA } from '../../contract/search-attributes';
 import { abortSignal, retrySignal, skipSignal } from '../../contract/messages';
 import { Hold, sharedClient, terminateLeftovers, withWorker } from './harness';
 import { GREEN_AND_PROMOTED, startSweep, sweepWorld } from './sweep-world';
@@ -192,6 +193,32 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
     expect(result.results.map((r) => [r.label, r.reason])).toEqual(names.map(() => ['FAILED', 'install: first line…']));
     expect(result.results.every((r) => r.tiers.every((t) => (t.reason?.length ?? 0) <= 400))).toBe(true);
   }, 60_000);
+
+  it('re-runs a red tier on a fresh cold app up to flakeRetries: a later pass is green and reported flaky; a steady failure stays red', async () => {
+    const world = sweepWorld({
+      flake: { redTier: 'custom', redRuns: 1, redReason: 'timeout talking to the app', flakeRetries: 2 },
+      steady: { redTier: 'custom', flakeRetries: 2 },
+      strict: { redTier: 'custom', redRuns: 1 },
+    });
+    const result = await withWorker(world.mocks, async ({ client, taskQueue }) => (await startSweep(client, taskQueue)).result());
+    expect(labels(result)).toEqual([
+      ['flake', 'PROMOTED', 'canonical is 1.0.0+1.0'],
+      ['steady', 'FAILED', 'custom: custom broke (canonical unchanged: none)'],
+      ['strict', 'FAILED', 'custom: custom broke (canonical unchanged: none)'],
+    ]);
+    expect(result.results[0]!.tiers.find((t) => t.tier === 'custom')).toMatchObject({
+      status: 'pass',
+      flaky: 1,
+      reason: 'flaky: passed on re-run 1 after: timeout talking to the app',
+    });
+    const customRuns = (r: string) => world.log.of('runTier').filter((i) => i.recipe.name === r && i.tier === 'custom');
+    expect(customRuns('flake').map((i) => Boolean(i.fresh))).toEqual([false, true]);
+    expect(customRuns('steady').map((i) => Boolean(i.fresh))).toEqual([false, true, true]);
+    expect(customRuns('strict')).toHaveLength(1);
+    const client = await sharedClient();
+    const described = await client.workflow.getHandle(`${result.sweepId}/flake`).describe();
+    expect(described.typedSearchAttributes.get(SA.flaky)).toBe('custom');
+  });
 
   it('a failed advance puts the canonical back: snapshot before, restore of the recorded version after', async () => {
     const world = sweepWorld({ adv: { tags: ['1.0.0+1.0', '2.0.0+2.0'], canonical: '1.0.0+1.0', promoteFails: 'warm-adv not healthy (crash-looping)' } });
