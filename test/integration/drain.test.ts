@@ -57,7 +57,7 @@ describe('worker shutdown', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { msg: string; command?: string })
-      .filter((r) => r.command === 'git fetch');
-    expect(fetches.map((r) => r.msg)).toEqual(['git fetch: exited 128']);
+      .filter((r) => r.command === 'git ls-remote');
+    expect(fetches.map((r) => r.msg)).toEqual(['git ls-remote: exited 128']);
   }, 90_000);
 });

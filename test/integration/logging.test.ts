@@ -114,7 +114,7 @@ describe('logging', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(logged()).toContainEqual(
-        expect.objectContaining({ level: 'info', msg: `coopci worker: task queue "${f.taskQueue}", config ${f.configFile}`, taskQueue: f.taskQueue }),
+        expect.objectContaining({ level: 'info', msg: `coopci worker: task queue "${f.taskQueue}", config ${f.configFile}, abra 0.11.0-beta-local`, taskQueue: f.taskQueue }),
       );
 
       const handle = await startSweep(await testClient(), f.loaded.config);
@@ -124,7 +124,7 @@ describe('logging', () => {
       expect(logged()).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ msg: 'git init: exited 0', exitCode: 0, durationMs: expect.any(Number), ...activity }),
-          expect.objectContaining({ msg: 'git fetch: exited 128', exitCode: 128, durationMs: expect.any(Number), ...activity }),
+          expect.objectContaining({ msg: 'git ls-remote: exited 128', exitCode: 128, durationMs: expect.any(Number), ...activity }),
         ]),
       );
     } finally {

@@ -67,7 +67,7 @@ describe('the Web UI in a real browser', () => {
     await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(`${workflowId}/gone`)}`);
     await page.getByText('"label": "FAILED"').first().waitFor({ timeout: 30_000 });
     await page
-      .getByText(/"reason": "mirror-sync failed: git fetch/)
+      .getByText(/"reason": "mirror-sync failed: git ls-remote/)
       .first()
       .waitFor();
     await page.getByText('syncRecipe • mirror-sync gone').first().waitFor();
