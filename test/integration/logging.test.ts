@@ -114,7 +114,11 @@ describe('logging', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(logged()).toContainEqual(
-        expect.objectContaining({ level: 'info', msg: `coopci worker: task queue "${f.taskQueue}", config ${f.configFile}, abra 0.11.0-beta-local`, taskQueue: f.taskQueue }),
+        expect.objectContaining({
+          level: 'info',
+          msg: `coopci worker: task queue "${f.taskQueue}", config ${f.configFile}, abra 0.11.0-beta-local`,
+          taskQueue: f.taskQueue,
+        }),
       );
 
       const handle = await startSweep(await testClient(), f.loaded.config);
