@@ -46,21 +46,11 @@ export class Abra {
   }
 
   async appNew(recipe: string, version: string, domain: string, timeoutMs: number) {
+    // Every argument is checked before anything runs, server add included.
+    const args = ['app', 'new', assertRecipeName(recipe), assertVersion(version), '--server', this.env.server, '--domain', assertDomain(domain)];
     await this.ensureServer(timeoutMs);
     return this.run(
-      [
-        'app',
-        'new',
-        assertRecipeName(recipe),
-        assertVersion(version),
-        '--server',
-        this.env.server,
-        '--domain',
-        assertDomain(domain),
-        '--secrets',
-        '--no-input',
-        '--offline',
-      ],
+      [...args, '--secrets', '--no-input', '--offline'],
       timeoutMs,
       // `--secrets` makes abra print the secrets it generates: that output must never reach an error.
       true,

@@ -130,6 +130,7 @@ describe('hostile input', () => {
     const { abra, starts } = recordingAbra();
     await expect(abra.deploy('cold-x.ci.example.org', version, 5000)).rejects.toThrow(/invalid recipe version/);
     await expect(abra.upgrade('cold-x.ci.example.org', version, 5000)).rejects.toThrow(/invalid recipe version/);
+    await expect(abra.rollback('cold-x.ci.example.org', version, 5000)).rejects.toThrow(/invalid recipe version/);
     expect(starts()).toEqual([]);
   });
 
@@ -154,7 +155,7 @@ describe('hostile input', () => {
   it('the stand-in does record a valid call (so an empty record means no start)', async () => {
     const { abra, starts } = recordingAbra();
     await abra.deploy('cold-x.ci.example.org', '1.0.0+1.0', 5000);
-    expect(starts()).toEqual(['app deploy cold-x.ci.example.org 1.0.0+1.0 --no-input']);
+    expect(starts()).toEqual(['app deploy cold-x.ci.example.org 1.0.0+1.0 --no-domain-checks --no-input --offline --no-converge-checks']);
   });
 
   it.each([
