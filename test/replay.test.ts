@@ -12,6 +12,9 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it, inject } from 'vitest';
 import '../test/helpers/temporal';
 import { WAIT_FOR_CANCELLED_STEPS } from '../workflows/cancellation';
+import { RECIPE_LOCK } from '../workflows/recipe';
+import { LOCK_BY_RUN_ID } from '../workflows/sweep';
+import { WARM_ONE_WRITER } from '../workflows/warm';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -62,6 +65,15 @@ describe('recorded histories replay on the current code', async () => {
     expect(patchesIn(await eventsOf('v3-deploy-traefik.json'))).toContain(WAIT_FOR_CANCELLED_STEPS);
     expect(patchesIn(await eventsOf('v2-sweep--hello.json'))).not.toContain(WAIT_FOR_CANCELLED_STEPS);
     expect(patchesIn(await eventsOf('deploy-traefik.json'))).not.toContain(WAIT_FOR_CANCELLED_STEPS);
+  });
+
+  it("has histories recorded under the one-writer patches ('recipe-lock', 'lock-by-run-id', 'warm-lock-and-rejections'), and ones from before them", async () => {
+    expect(patchesIn(await eventsOf('v4-sweep--hello.json'))).toContain(RECIPE_LOCK);
+    expect(patchesIn(await eventsOf('v4-sweep.json'))).toContain(LOCK_BY_RUN_ID);
+    expect(patchesIn(await eventsOf('v4-deploy-traefik.json'))).toContain(WARM_ONE_WRITER);
+    expect(patchesIn(await eventsOf('v3-sweep--hello.json'))).not.toContain(RECIPE_LOCK);
+    expect(patchesIn(await eventsOf('v3-sweep.json'))).not.toContain(LOCK_BY_RUN_ID);
+    expect(patchesIn(await eventsOf('v3-deploy-traefik.json'))).not.toContain(WARM_ONE_WRITER);
   });
 
   it.each(files)('%s', async (file) => {
