@@ -28,9 +28,9 @@ nohup node "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2
 echo $! >"$RUN/worker.pid"
 
 log "building the example recipes' upstream repos in $RUN/upstream"
-npx tsx scripts/example-recipes.ts "$RUN/upstream" hello broken unreleased proxy@1.1.0+3.1 dashboard >/dev/null
+npx tsx scripts/example-recipes.ts "$RUN/upstream" hello broken unreleased proxy@1.1.0+3.1 dashboard backup-bot >/dev/null
 
-log "health-gated deploy of the proxy, then the warm infrastructure in order"
+log "health-gated deploy of the proxy, then the warm infrastructure in order (dashboard, backup bot)"
 coopci proxy deploy --wait
 coopci warm converge --wait
 coopci schedule apply

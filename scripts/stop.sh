@@ -14,7 +14,7 @@ for p in worker temporal; do
   rm -f "$f"
 done
 if docker info >/dev/null 2>&1; then
-  for stack in traefik_ci_local_test dashboard_ci_local_test; do
+  for stack in traefik_ci_local_test dashboard_ci_local_test backups_ci_local_test; do
     if docker stack ps "$stack" >/dev/null 2>&1; then docker stack rm "$stack" >/dev/null && log "undeployed $stack"; fi
   done
 fi

@@ -12,6 +12,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { docker } from '../adapters/swarm';
 import { startDevServer } from '../scripts/dev-server';
+import { deployBackupBot } from './helpers/backup-bot';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +27,10 @@ export default async function setup(project: TestProject) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'coopci-test-'));
   await assertSwarm();
   const server = await startDevServer({ logFile: path.join(scratch, 'temporal.log') });
+  let removeBot: (() => Promise<void>) | undefined;
   try {
+    // Backups need a running backup bot, as on a real server (test/abra stops it while proving they are refused without one).
+    removeBot = await deployBackupBot(scratch);
     const { code } = await bundleWorkflowCode({
       // COOPCI_TEST_WORKFLOWS: another checkout's workflows/index.ts, to show a new test fails on older code.
       workflowsPath: process.env.COOPCI_TEST_WORKFLOWS ?? fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
@@ -39,10 +43,12 @@ export default async function setup(project: TestProject) {
     project.provide('workflowBundlePath', bundle);
     project.provide('scratchDir', scratch);
   } catch (e) {
+    await removeBot?.();
     await server.stop();
     throw e;
   }
   return async () => {
+    await removeBot?.();
     await server.stop();
   };
 }

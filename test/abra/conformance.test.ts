@@ -6,21 +6,28 @@
  * env file and on the Swarm. The rows run in order, one app's life after
  * another, each starting from the state the rows before it left.
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { docker, stackServices } from '../../adapters/swarm';
 import { isConverged } from '../../domain/convergence';
 import { stackName } from '../../domain/stack-name';
-import { CONF, CONF_SAMPLE, LIGHTWEIGHT, LINTAPP } from './recipes';
-import { abra, buildRecipe, removeStacks, type Run } from './world';
+import { buildUpstream } from '../../scripts/example-recipes';
+import { CONF, CONF_SAMPLE, HOOKS, LIGHTWEIGHT, LINTAPP } from './recipes';
+import { abra, buildRecipe, removeStacks, shIn, type Run } from './world';
 
 const A = 'a.conf.test.local'; // conf: the whole life of an app
 const B = 'b.conf.test.local'; // lintapp, on a server added by name
 const C = 'c.conf.test.local'; // lightweight
 const LOCAL = 'localhost'; // conf again: a domain that resolves (only its env file is ever created)
 const REMOTE = 'conf-remote.test.local';
-const STACKS = [A, B, C, LOCAL].map(stackName);
+const BOT = 'backups.conf.test.local'; // the example backup-bot recipe
+const HOOKS_APP = 'hooks.conf.test.local'; // hooks: every backupbot label
+const NOTES = 'notes.conf.test.local'; // the example notes recipe: round-trips
+const LOSSY = 'lossy.conf.test.local'; // the example lossy recipe: loses the data
+const STACKS = [A, B, C, LOCAL, BOT, HOOKS_APP, NOTES, LOSSY].map(stackName);
+const BOT_LABEL = 'coop-cloud.backupbot.enabled=true';
 
 let abraDir = '';
 const d = docker();
@@ -38,6 +45,20 @@ const secretsOf = async (stack: string) =>
     .sort();
 const appService = (stack: string) => d.getService(`${stack}_app`).inspect();
 const versionLabel = async (stack: string) => (await appService(stack)).Spec.Labels[`coop-cloud.${stack}.version`];
+const backups = (domain: string) => path.join(abraDir, 'backups', domain);
+/** Every file of the domain's backups, relative to its backup's directory (`app/data/keep`). */
+async function savedFiles(domain: string): Promise<string[]> {
+  const [only, ...more] = await readdir(backups(domain));
+  expect(more).toEqual([]);
+  const entries = await readdir(path.join(backups(domain), only!), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(path.join(backups(domain), only!), path.join(e.parentPath, e.name)));
+}
+/** The note the example database apps serve over HTTP. */
+const note = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/note.txt`)).text()).trim();
+const NOTES_PORT = 18088;
+const LOSSY_PORT = 18089;
+const backupCreate = (domain: string) => ['app', 'backup', 'create', domain, '-n'];
+const restore = (domain: string) => ['app', 'restore', domain, '-n'];
 
 interface Row {
   does: string;
@@ -170,6 +191,13 @@ const ROWS: Row[] = [
     },
   },
   {
+    does: 'backup create refuses an unknown app',
+    argv: backupCreate('nosuch.conf.test.local'),
+    refuses: /cannot find app with name nosuch\.conf\.test\.local/,
+  },
+  { does: 'backup create refuses while no backup bot is deployed', argv: backupCreate(A), refuses: /no backupbot discovered, is it deployed\?/ },
+  { does: 'restore refuses while no backup bot is deployed', argv: restore(A), refuses: /no backupbot discovered, is it deployed\?/ },
+  {
     does: 'deploy refuses an app that is deployed',
     argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-D', '-c'],
     refuses: /a\.conf\.test\.local is already deployed/,
@@ -259,6 +287,15 @@ const ROWS: Row[] = [
     refuses: /secret not found: localhost_db_password_v1/,
   },
 
+  // The backup bot, deployed through the double as an operator deploys backup-bot-two.
+  { does: 'app new backup-bot', argv: newApp('backup-bot', '1.0.0+2.0.0', 'default', BOT, ...N), prints: /created/ },
+  {
+    does: 'deploy the backup bot',
+    argv: ['app', 'deploy', BOT, '1.0.0+2.0.0', ...N, '-D'],
+    prints: /backups\.conf\.test\.local deployed at 1\.0\.0\+2\.0\.0/,
+    then: async () => expect((await appService(stackName(BOT))).Spec.Labels['coop-cloud.backupbot.enabled']).toBe('true'),
+  },
+
   // Lint, and --chaos.
   { does: 'app new works on a server added by name', argv: newApp('lintapp', '1.0.0+1.0', REMOTE, B, ...N), prints: /created/ },
   {
@@ -292,7 +329,15 @@ const ROWS: Row[] = [
       expect(await typeOf(REMOTE, B)).toMatch(/^lintapp:[0-9a-f]{8}$/);
     },
   },
+  {
+    does: 'backup create refuses an app none of whose services declares backupbot.backup=true',
+    argv: backupCreate(B),
+    refuses: /no backup configuration found for b\.conf\.test\.local/,
+    then: async () => expect(await readdir(backups(B)).catch(() => [])).toEqual([]),
+  },
   { does: 'undeploy after a chaos deploy', argv: ['app', 'undeploy', B, '-n'], prints: /undeployed/ },
+  { does: 'backup create refuses an app that is not deployed', argv: backupCreate(B), refuses: /b\.conf\.test\.local is not deployed/ },
+  { does: 'restore refuses an app that is not deployed', argv: restore(B), refuses: /b\.conf\.test\.local is not deployed/ },
   { does: 'app new does not lint', argv: newApp('lightweight', '1.0.0+1.0', 'default', C, ...N), prints: /created/ },
   {
     does: 'lint refuses a recipe with a lightweight tag, whichever release is deployed (R014)',
@@ -301,11 +346,96 @@ const ROWS: Row[] = [
   },
   { does: '--chaos (-C) deploys it anyway', argv: ['app', 'deploy', C, '-C', ...N, '-D', '-c'], prints: /deployed at/ },
   { does: 'undeploy the chaos deploy', argv: ['app', 'undeploy', C, '-n'], prints: /undeployed/ },
+
+  // Backups as backup-bot-two makes them: the labels' paths and hooks, nothing else.
+  { does: 'app new hooks', argv: newApp('hooks', '1.0.0+1.0', 'default', HOOKS_APP, ...N), prints: /created/ },
+  { does: 'deploy hooks', argv: ['app', 'deploy', HOOKS_APP, '1.0.0+1.0', ...N, '-D'], prints: /deployed/ },
+  { does: 'restore refuses an app with no backup', argv: restore(HOOKS_APP), refuses: /no backup found for hooks\.conf\.test\.local/ },
+  {
+    does: 'backup create runs the pre-hooks, saves only the declared paths, then runs the post-hooks',
+    argv: backupCreate(HOOKS_APP),
+    prints: /app {2}\/data\/keep {2}5 B\n {2}app {2}\/data\/made-by-pre {2}21 B\n {2}worker {2}\/work\/kept {2}2 B\n3 path\(s\) of 2 service\(s\), 28 B/,
+    then: async () => {
+      // Not /data/skip (not declared), not the cache volume (excluded), not work/dropped (outside work's path), nothing of other.
+      expect((await savedFiles(HOOKS_APP)).sort()).toEqual(['app/data/keep', 'app/data/made-by-pre', 'backup.json', 'worker/work/kept/file']);
+      const [dir] = await readdir(backups(HOOKS_APP));
+      // Made by the pre-hook before the copy, removed by the post-hook after it.
+      expect(await readFile(path.join(backups(HOOKS_APP), dir!, 'app/data/made-by-pre'), 'utf8')).toBe('made by the pre-hook\n');
+      expect(await shIn(stackName(HOOKS_APP), 'app', 'ls /data')).toBe('keep\nskip');
+      expect(await shIn(stackName(HOOKS_APP), 'app', 'cat /hooks.log')).toBe('backup-pre\nbackup-post');
+    },
+  },
+  {
+    does: 'restore runs the pre-hook, copies back only the saved paths, then runs the post-hook',
+    before: () => shIn(stackName(HOOKS_APP), 'app', 'for f in keep skip; do echo changed > /data/$f; done').then(() => undefined),
+    argv: restore(HOOKS_APP),
+    prints: /hooks\.conf\.test\.local restored from backup \d{8}T\d{6}\.\d{3}Z/,
+    then: async () => {
+      const app = (script: string) => shIn(stackName(HOOKS_APP), 'app', script);
+      // The pre-hook removed keep; the post-hook found it restored.
+      expect(await app('cat /hooks.log')).toBe('backup-pre\nbackup-post\nrestore-pre\nrestore-post\nkeep');
+      expect(await app('cat /data/keep /data/skip /data/made-by-pre')).toBe('keep\nchanged\nmade by the pre-hook');
+    },
+  },
+
+  // The example database apps: a dump with a restore hook round-trips; a copy nothing loads back does not.
+  { does: 'app new notes', argv: newApp('notes', '1.0.0+1.0', 'default', NOTES, ...N), prints: /created/ },
+  { does: 'deploy notes', argv: ['app', 'deploy', NOTES, '1.0.0+1.0', ...N, '-D'], prints: /deployed/ },
+  {
+    does: 'notes: backup create saves the dump its pre-hook makes, and its post-hook removes the dump',
+    argv: backupCreate(NOTES),
+    prints: /app {2}\/var\/lib\/notes\/dump\.tar {2}\S+ K?i?B/,
+    then: async () => {
+      expect(await savedFiles(NOTES)).toEqual(expect.arrayContaining(['app/var/lib/notes/dump.tar']));
+      expect(await shIn(stackName(NOTES), 'app', 'ls /var/lib/notes')).toBe('live');
+    },
+  },
+  {
+    does: 'notes: restore brings back the data of the backup (its post-hook loads the dump)',
+    before: async () => {
+      await shIn(stackName(NOTES), 'app', 'echo changed > /var/lib/notes/live/note.txt');
+      expect(await note(NOTES_PORT)).toBe('changed');
+    },
+    argv: restore(NOTES),
+    prints: /restored/,
+    then: async () => {
+      expect(await note(NOTES_PORT)).toBe('first note');
+      expect(await shIn(stackName(NOTES), 'app', 'ls /var/lib/notes')).toBe('live');
+    },
+  },
+  { does: 'app new lossy', argv: newApp('lossy', '1.0.0+1.0', 'default', LOSSY, ...N), prints: /created/ },
+  { does: 'deploy lossy', argv: ['app', 'deploy', LOSSY, '1.0.0+1.0', ...N, '-D'], prints: /deployed/ },
+  {
+    does: 'lossy: backup create exits 0 and saves a copy of the live data',
+    argv: backupCreate(LOSSY),
+    prints: /app {2}\/var\/lib\/lossy\/copy/,
+    then: async () => {
+      const [dir] = await readdir(backups(LOSSY));
+      expect(await readFile(path.join(backups(LOSSY), dir!, 'app/var/lib/lossy/copy/note.txt'), 'utf8')).toBe('first note\n');
+    },
+  },
+  {
+    does: 'lossy: restore exits 0 but the app still serves the changed data (nothing loads the copy back)',
+    before: async () => {
+      await shIn(stackName(LOSSY), 'app', 'echo changed > /var/lib/lossy/live/note.txt');
+      expect(await note(LOSSY_PORT)).toBe('changed');
+    },
+    argv: restore(LOSSY),
+    prints: /restored/,
+    then: async () => expect(await note(LOSSY_PORT)).toBe('changed'),
+  },
+
+  // Without the bot again, nothing is backed up.
+  { does: 'undeploy the backup bot', argv: ['app', 'undeploy', BOT, '-n'], prints: /undeployed/ },
+  { does: 'remove the backup bot', argv: ['app', 'remove', BOT, '--force', '-n'], prints: /removed/ },
+  { does: 'backup create refuses a deployed app once the bot is gone', argv: backupCreate(NOTES), refuses: /no backupbot discovered/ },
 ];
 
 async function createSecret(name: string) {
   await d.createSecret({ Name: name, Data: Buffer.from('set by the operator').toString('base64') });
 }
+
+let otherBots: string[] = [];
 
 describe('abra-local conforms to docs/abra.md', () => {
   beforeAll(async () => {
@@ -316,8 +446,17 @@ describe('abra-local conforms to docs/abra.md', () => {
     await buildRecipe(path.join(abraDir, 'recipes/conf'), CONF);
     await buildRecipe(path.join(abraDir, 'recipes/lintapp'), LINTAPP);
     await buildRecipe(path.join(abraDir, 'recipes/lightweight'), LIGHTWEIGHT);
+    await buildRecipe(path.join(abraDir, 'recipes/hooks'), HOOKS);
+    for (const r of ['backup-bot', 'notes', 'lossy']) await buildUpstream(r, path.join(abraDir, 'recipes', r));
+    // The rows that prove backups are refused without a bot cannot pass while another one runs (the test run's own,
+    // test/helpers/backup-bot.ts): it is scaled to nothing for this suite and back afterwards.
+    otherBots = (await d.listServices({ filters: { label: [BOT_LABEL] } })).map((b) => b.Spec?.Name ?? b.ID);
+    for (const bot of otherBots) await execa('docker', ['service', 'scale', '--detach=false', `${bot}=0`]);
   });
-  afterAll(() => removeStacks(STACKS));
+  afterAll(async () => {
+    await removeStacks(STACKS);
+    for (const bot of otherBots) await execa('docker', ['service', 'scale', '--detach=false', `${bot}=1`]);
+  });
 
   for (const row of ROWS) {
     it(row.does, async () => {

@@ -4,7 +4,8 @@
  * quoted values, `${DOMAIN}` references, `# length=` and `# generate=false`
  * comments, a commented-out secret. Its 1.2.0 release crash-loops. `lintapp`
  * has a release without an `app` service and one without `.env.sample`;
- * `lightweight` has one release tagged without -a.
+ * `lightweight` has one release tagged without -a. `hooks` declares backups
+ * with every backupbot label, each hook leaving its trace in /hooks.log.
  */
 import type { Release } from './world';
 
@@ -30,14 +31,14 @@ SECRET_MANUAL_VERSION=v1 # generate=false
 SECRET_UNUSED_VERSION=v1
 `;
 
-const service = (command: string, extra = '') => `    image: coopci/busybox:1
+const service = (command: string, extra = '', labels: string[] = []) => `    image: coopci/busybox:1
     command: ["sh", "-c", "${command}"]
     # busybox as PID 1 ignores SIGTERM; do not wait the default 10 s on every stop.
     stop_grace_period: 1s
 ${extra}    deploy:
       update_config:
         monitor: 1s
-`;
+${labels.length ? `      labels:\n${labels.map((l) => `        - ${JSON.stringify(l)}\n`).join('')}` : ''}`;
 
 const HTTPD = 'exec httpd -f -p 8080 -h /';
 
@@ -106,3 +107,35 @@ export const LIGHTWEIGHT: Release[] = [
   { version: '1.0.0+1.0', files: plain('lightweight') },
   { version: '1.1.0+1.1', files: plain('lightweight'), lightweight: true },
 ];
+
+/**
+ * app: two declared paths of its volume (not /data/skip), one of them made by
+ * the pre-hook and removed by the post-hook; the restore pre-hook removes
+ * /data/keep, so the restore post-hook finds it only if the copy came between.
+ * worker: no path label, so its volumes, less `cache` (excluded) and cut down
+ * to `kept/` of `work`. other: no labels, nothing of it saved.
+ */
+const HOOKS_COMPOSE = `version: "3.8"
+services:
+  app:
+${service('echo keep > /data/keep && echo skip > /data/skip && ' + HTTPD, '    volumes:\n      - data:/data\n', [
+  'backupbot.backup=true',
+  'backupbot.backup.path=/data/keep, /data/made-by-pre',
+  'backupbot.backup.pre-hook=echo backup-pre >> /hooks.log && echo made by the pre-hook > /data/made-by-pre',
+  'backupbot.backup.post-hook=rm /data/made-by-pre && echo backup-post >> /hooks.log',
+  'backupbot.restore.pre-hook=rm /data/keep && echo restore-pre >> /hooks.log',
+  'backupbot.restore.post-hook=echo restore-post >> /hooks.log && cat /data/keep >> /hooks.log',
+])}  worker:
+${service(
+  'mkdir -p /work/kept /work/dropped && echo w > /work/kept/file && echo w > /work/dropped/file && echo c > /cache/file && ' + HTTPD,
+  '    volumes:\n      - work:/work\n      - cache:/cache\n',
+  ['backupbot.backup=true', 'backupbot.backup.volumes.cache=false', 'backupbot.backup.volumes.work.path=kept'],
+)}  other:
+${service('echo o > /other/file && ' + HTTPD, '    volumes:\n      - other:/other\n')}volumes:
+  data:
+  work:
+  cache:
+  other:
+`;
+
+export const HOOKS: Release[] = [{ version: '1.0.0+1.0', files: { '.env.sample': plain('hooks')['.env.sample'], 'compose.yml': HOOKS_COMPOSE } }];

@@ -1,14 +1,15 @@
 /**
  * The conformance suite's world: an ABRA_DIR with recipe checkouts built here
  * (one commit per release, tagged as a recipe maintainer tags: annotated,
- * unless a release says otherwise), the double run as a CLI, and the removal
- * of everything the suite leaves on the Swarm.
+ * unless a release says otherwise), the double run as a CLI, a shell in an
+ * app's container, and the removal of everything the suite leaves on the Swarm.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { docker, stackLeftovers } from '../../adapters/swarm';
+import { runningContainer } from '../../tools/abra-local/backupbot';
 
 export const ABRA = fileURLToPath(new URL('../../tools/abra-local/abra', import.meta.url));
 
@@ -49,6 +50,13 @@ export interface Run {
 export async function abra(abraDir: string, argv: string[], env: Record<string, string> = {}): Promise<Run> {
   const r = await execa(ABRA, argv, { env: { ABRA_DIR: abraDir, ...env }, reject: false });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a shell script in the running container of a stack's service, as an app's own user or API would change its data. */
+export async function shIn(stack: string, service: string, script: string): Promise<string> {
+  const id = await runningContainer(docker(), `${stack}_${service}`);
+  if (!id) throw new Error(`${stack}_${service} has no running container`);
+  return (await execa('docker', ['exec', id, 'sh', '-c', script])).stdout;
 }
 
 /** Removes all the stacks hold (services first, then what outlives them: secrets, volumes, networks, configs). */

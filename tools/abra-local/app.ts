@@ -3,7 +3,7 @@
  * Swarm stack named after the domain. Each command refuses what abra refuses
  * (docs/abra.md) before it touches anything.
  */
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -20,11 +20,10 @@ import { chaosVersion, checkoutVersion, openRecipe, readRecipeFile, type Checkou
 import { appSecrets, assertSecretsExist, generateSecrets } from './secrets';
 import { assertServerExists, checkDomain } from './server';
 
-const TOOL_IMAGE = process.env.ABRA_LOCAL_TOOL_IMAGE ?? 'coopci/busybox:1';
 const CONVERGE_TIMEOUT_MS = Number(process.env.ABRA_LOCAL_CONVERGE_TIMEOUT_S ?? 600) * 1000;
 const d = docker();
 
-interface App {
+export interface App {
   domain: string;
   file: string;
   server: string;
@@ -44,7 +43,7 @@ async function findEnvFile(domain: string): Promise<{ file: string; server: stri
   return null;
 }
 
-async function readApp(domain: string): Promise<App> {
+export async function readApp(domain: string): Promise<App> {
   const found = await findEnvFile(domain);
   if (!found) throw new Fatal(`cannot find app with name ${domain}`);
   const env = parseEnv(await readFile(found.file, 'utf8'), found.file);
@@ -226,19 +225,4 @@ export async function remove(a: Parsed): Promise<void> {
   for (const c of left.configs) await d.getConfig(c).remove();
   await rm(app.file);
   console.log(`${domain} removed`);
-}
-
-const backupDir = (domain: string) => path.join(ABRA_DIR, 'backups', domain);
-
-export async function backupOrRestore(a: Parsed, op: 'backup' | 'restore'): Promise<void> {
-  const [domain] = a.positional as [string];
-  const { stack } = await readApp(domain);
-  const { volumes } = await stackLeftovers(d, stack);
-  const dir = backupDir(domain);
-  await mkdir(dir, { recursive: true });
-  for (const v of volumes) {
-    const script = op === 'backup' ? `tar -cf /b/${v}.tar -C /v .` : `test -f /b/${v}.tar && tar -xf /b/${v}.tar -C /v`;
-    await sh('docker', ['run', '--rm', '-v', `${v}:/v`, '-v', `${dir}:/b`, TOOL_IMAGE, 'sh', '-c', script]);
-  }
-  console.log(`${op} of ${domain}: ${volumes.length} volume(s)`);
 }

@@ -14,7 +14,8 @@
  * believed that abra does the same; test/abra/conformance.test.ts proves it.
  *
  * Modules: cli (commands and flags), env (env files), recipe (the git
- * checkout), compose, lint, secrets, server, app (the app lifecycle).
+ * checkout), compose, lint, secrets, server, app (the app lifecycle),
+ * backupbot (backup and restore, as backup-bot-two does them).
  *
  * Test hooks (environment):
  * ABRA_LOCAL_VERSION: what `abra --version` reports (default 0.11.0-beta-local).
@@ -33,7 +34,8 @@
  * that prove they leak nowhere).
  */
 import { appendFile, writeFile } from 'node:fs/promises';
-import { appNew, backupOrRestore, deploy, remove, undeploy } from './app';
+import { appNew, deploy, remove, undeploy } from './app';
+import { backupCreate, restore } from './backupbot';
 import { findCommand, parseFlags, usage, type Parsed } from './cli';
 import { exists, Fatal } from './common';
 import { serverAdd } from './server';
@@ -48,8 +50,8 @@ const HANDLERS: Record<string, (a: Parsed) => Promise<void>> = {
   'app rollback': (a) => deploy(a, 'rollback'),
   'app undeploy': undeploy,
   'app remove': remove,
-  'app backup create': (a) => backupOrRestore(a, 'backup'),
-  'app restore': (a) => backupOrRestore(a, 'restore'),
+  'app backup create': backupCreate,
+  'app restore': restore,
 };
 
 async function crashCallerIfAsked(argv: string[]): Promise<void> {
