@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { createCanonicalActivities } from './canonical-activities';
+import { createDependencyActivities } from './dependency-activities';
+import { createNotifyActivities } from './notify-activities';
 import { createRecipeActivities } from './recipe-activities';
 import { createSweepActivities } from './sweep-activities';
 import { createWarmActivities } from './warm-activities';
@@ -14,11 +16,16 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const d = docker();
+  const config = trustedConfig(deps.configFile);
   const all = {
     ...createRecipeActivities(d),
     ...createCanonicalActivities(d),
     ...createSweepActivities(deps),
     ...createWarmActivities({ configFile: deps.configFile, docker: d }),
+    // Cold-run dependencies look other recipes up in the same trusted config.
+    ...createDependencyActivities({ docker: d, config }),
+    // Webhook URLs are read from the same trusted config, never from a workflow's input.
+    ...createNotifyActivities({ config }),
   };
-  return trusting(all, trustedConfig(deps.configFile));
+  return trusting(all, config);
 }

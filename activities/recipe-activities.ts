@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -9,14 +10,20 @@ import { fillTemplate } from '../domain/template';
 import { effectiveTimeouts } from '../domain/timeouts';
 import { nodeMismatch, type CanonicalRecord } from '../domain/registry-record';
 import { canonicals } from '../state/canonicals';
-import { coldDomain } from '../domain/stack-name';
-import { upgradeBase } from '../domain/version';
-import type { RecipeResult, RecipeSpec, RunEnv, TierName, TierResult } from '../contract/types';
+import { coldDomain, stackName } from '../domain/stack-name';
+import { compareVersions, isVersion, latestRelease, upgradeBase } from '../domain/version';
+import { isCommit, notSelected, refProblem, refUpgradeBase } from '../domain/on-demand';
+import type { OnDemand, RecipeResult, RecipeSpec, RunEnv, TierName, TierResult } from '../contract/types';
+import { CHECKOUT } from '../adapters/abra';
 import { Apps } from '../adapters/apps';
-import { checkoutForAbra, declaresBackup, listTags, syncMirror, tagCommit } from '../adapters/git';
+import { copyStackVolumes, stackVolumeSizes } from '../adapters/volumes';
+import { budgetRefusal } from '../domain/size';
+import { checkoutForAbra, declaresBackup, listTags, resolveRef, syncMirror, tagCommit } from '../adapters/git';
 import { junitForTier, parseJunit } from '../adapters/junit';
 import { writeJsonAtomic } from '../state/json-store';
-import { runCommand } from '../adapters/run-command';
+import { CommandError, runCommand } from '../adapters/run-command';
+import { withStepsOnResult } from '../adapters/timing';
+import { DUMP_STYLE_HINT, MARKER_FILE, markerPlace, readMarker, writeMarker } from '../adapters/restore-marker';
 import { paths } from '../state/paths';
 
 interface Base {
@@ -32,6 +39,14 @@ export interface ColdPlan {
   /** Why the configured upgradeFrom cannot be used: the upgrade tier fails with it. */
   upgradeProblem?: string;
   backup: boolean;
+  /** `version` is a commit (an on-demand run of a branch or commit): deployed as it is checked out (abra's --chaos). */
+  chaos?: boolean;
+  /** An on-demand quick run: install reattaches to a copy of this canonical's volumes, at its version. */
+  reattach?: { from: string; domain: string };
+  /** An on-demand run's tiers; the others are n/a. Absent: all. */
+  tiers?: TierName[];
+  /** recipes[].needs: the dependencies' domains, written into the cold app's env file (set by the workflow, not by prepareColdRun). */
+  needsEnv?: Record<string, string>;
 }
 
 export interface TierInput extends Base, ColdPlan {
@@ -47,9 +62,11 @@ function timeoutsFor(env: RunEnv, recipe: RecipeSpec): RunEnv {
   return { ...env, timeouts: effectiveTimeouts(env.timeouts, recipe.timeouts) };
 }
 
+/** One of the recipe's effective timeouts, in milliseconds. */
+const ms = (b: Base, key: keyof RunEnv['timeouts']) => timeoutsFor(b.env, b.recipe).timeouts[key] * 1000;
+
 export function createRecipeActivities(docker: Docker) {
   const apps = (b: Base) => new Apps(timeoutsFor(b.env, b.recipe), docker);
-  const ms = (b: Base, key: keyof RunEnv['timeouts']) => timeoutsFor(b.env, b.recipe).timeouts[key] * 1000;
 
   return {
     /** mirror-sync, then the mirror's tags. A failure here ends the recipe: never test a stale mirror. */
@@ -63,17 +80,32 @@ export function createRecipeActivities(docker: Docker) {
       return canonicals.read(b.env.stateDir, b.recipe);
     },
 
+    /** An on-demand run's ref, in the mirror synced just now; a release tag is tested as a release. */
+    async resolveRef(b: Base & { ref: string }): Promise<{ commit: string; kind: 'tag' | 'branch' | 'commit'; release: string | null }> {
+      const problem = refProblem(b.ref);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, 'BadRef');
+      const r = await resolveRef(paths.mirror(b.env.stateDir, b.recipe.name), b.ref, ms(b, 'mirrorSyncSeconds'));
+      return { ...r, release: r.kind === 'tag' && isVersion(b.ref) ? b.ref : null };
+    },
+
     /** Checks out the tag for abra, clears a crashed run's cold app, and works out which tiers apply. */
-    async prepareColdRun(b: Base & { version: string; tags: string[] }): Promise<ColdPlan> {
+    async prepareColdRun(b: Base & { version: string; tags: string[]; onDemand?: OnDemand }): Promise<ColdPlan> {
       const mirror = paths.mirror(b.env.stateDir, b.recipe.name);
       const t = ms(b, 'mirrorSyncSeconds');
       await checkoutForAbra(mirror, paths.abraRecipe(b.env.abra.dir, b.recipe.name), b.version, t);
       const domain = coldDomain(b.recipe.name, b.env.ciDomain);
       await apps(b).destroy(domain);
-      const base = upgradeBase(b.tags, b.version, b.recipe.upgradeFrom);
+      // An on-demand run of a branch or commit: `version` is the commit, deployed as it is.
+      const chaos = isCommit(b.version);
+      const base = chaos
+        ? refUpgradeBase(b.tags, latestRelease(b.tags, { includePrereleases: b.recipe.includePrereleases }), b.recipe.upgradeFrom)
+        : upgradeBase(b.tags, b.version, b.recipe.upgradeFrom);
+      const onDemand = b.onDemand ? await onDemandPlan(b, b.onDemand) : {};
       return {
+        ...onDemand,
+        ...(chaos ? { chaos } : {}),
         domain,
-        commit: await tagCommit(mirror, b.version, t),
+        commit: chaos ? b.version : await tagCommit(mirror, b.version, t),
         previous: 'from' in base ? base.from : null,
         ...('problem' in base ? { upgradeProblem: base.problem } : {}),
         backup: await declaresBackup(mirror, b.version, t),
@@ -84,7 +116,8 @@ export function createRecipeActivities(docker: Docker) {
      * One tier of the cold run. A red tier is a result, not an error (no
      * retry); only cancellation propagates, so the workflow can clean up.
      */
-    async runTier(i: TierInput): Promise<TierResult> {
+    // withStepsOnResult: the result carries the commands and waits the tier spent its time in (adapters/timing).
+    runTier: withStepsOnResult(async (i: TierInput): Promise<TierResult> => {
       const start = Date.now();
       const a = apps(i);
       let status: TierResult['status'] = 'pass';
@@ -97,19 +130,44 @@ export function createRecipeActivities(docker: Docker) {
       await mkdir(path.join(i.runDir, 'junit'), { recursive: true });
       // A report left by an earlier attempt must never be read (or kept) as this attempt's.
       await rm(path.join(i.runDir, junit), { force: true });
-      const install = async () => {
+      /** The tested target onto the app: a release by version, a branch or commit (chaos) as checked out. */
+      const deployTested = async (how: 'deploy' | 'upgrade') => {
+        if (!i.chaos) return a.rollOut(i.domain, i.version, i.recipe.health, how);
+        // An earlier step may have checked out a release for abra (the upgrade base): back to the commit.
+        await checkoutForAbra(
+          paths.mirror(i.env.stateDir, i.recipe.name),
+          paths.abraRecipe(i.env.abra.dir, i.recipe.name),
+          i.version,
+          ms(i, 'mirrorSyncSeconds'),
+        );
+        await a.abra.deploy(i.domain, CHECKOUT, ms(i, 'deploySeconds'));
+        await a.waitConverged(i.domain, ms(i, 'convergeSeconds'));
+        await a.waitHealthy(i.domain, i.recipe.health);
+      };
+      const install = async (): Promise<string | undefined> => {
         await a.destroy(i.domain);
-        await a.abra.appNew(i.recipe.name, i.version, i.domain, ms(i, 'deploySeconds'));
-        await a.rollOut(i.domain, i.version, i.recipe.health, 'deploy');
+        if (i.reattach) return reattach(i, a, docker, deployTested);
+        if (i.chaos)
+          await checkoutForAbra(
+            paths.mirror(i.env.stateDir, i.recipe.name),
+            paths.abraRecipe(i.env.abra.dir, i.recipe.name),
+            i.version,
+            ms(i, 'mirrorSyncSeconds'),
+          );
+        await a.abra.appNew(i.recipe.name, i.chaos ? CHECKOUT : i.version, i.domain, ms(i, 'deploySeconds'), i.needsEnv);
+        await deployTested('deploy');
+        return undefined;
       };
       const expected = i.tier === 'install' ? undefined : i.recipe.tiers?.[i.tier];
       try {
         if (expected?.expected === 'n/a') na(`expected n/a: ${expected.reason}`);
+        else if (i.tiers && !i.tiers.includes(i.tier)) na(notSelected(i.tiers));
         else {
           if (i.fresh && (i.tier === 'backup' || i.tier === 'restore' || i.tier === 'custom')) {
-            // A re-run starts from a fresh cold app (install and upgrade make their own); a restore needs its backup again.
+            // A re-run starts from a fresh cold app (install and upgrade make their own); a restore needs its backup
+            // again, seeded and changed as the backup tier does it, so the restore has something to bring back.
             await install();
-            if (i.tier === 'restore') await a.abra.backup(i.domain, ms(i, 'backupSeconds'));
+            if (i.tier === 'restore' && i.backup) await backupRoundTrip(i, a, dataCheck(i, docker));
           }
           await runOneTier();
         }
@@ -121,30 +179,30 @@ export function createRecipeActivities(docker: Docker) {
       async function runOneTier() {
         switch (i.tier) {
           case 'install':
-            await install();
+            reason = await install();
             break;
           case 'upgrade':
+            if (i.reattach) {
+              na("quick run: the install tier upgraded a copy of the canonical's data");
+              break;
+            }
             if (i.upgradeProblem) throw new Error(i.upgradeProblem);
             if (!i.previous) {
               na('no earlier release to upgrade from');
               break;
             }
             await a.destroy(i.domain);
-            await a.abra.appNew(i.recipe.name, i.previous, i.domain, ms(i, 'deploySeconds'));
+            await a.abra.appNew(i.recipe.name, i.previous, i.domain, ms(i, 'deploySeconds'), i.needsEnv);
             await a.rollOut(i.domain, i.previous, i.recipe.health, 'deploy');
-            await a.rollOut(i.domain, i.version, i.recipe.health, 'upgrade');
+            await deployTested('upgrade');
             break;
           case 'backup':
             if (!i.backup) na('the recipe declares no backups');
-            else await a.abra.backup(i.domain, ms(i, 'backupSeconds'));
+            else await backupRoundTrip(i, a, dataCheck(i, docker));
             break;
           case 'restore':
             if (!i.backup) na('the recipe declares no backups');
-            else {
-              await a.abra.restore(i.domain, ms(i, 'backupSeconds'));
-              await a.waitConverged(i.domain, ms(i, 'convergeSeconds'));
-              await a.waitHealthy(i.domain, i.recipe.health);
-            }
+            else await restoreRoundTrip(i, a, dataCheck(i, docker));
             break;
           case 'custom':
             if (!i.recipe.test) na('no test command configured');
@@ -159,11 +217,15 @@ export function createRecipeActivities(docker: Docker) {
       const result: TierResult = { tier: i.tier, status, durationMs, junit, ...(reason ? { reason } : {}) };
       await writeJsonAtomic(path.join(i.runDir, 'tiers', `${i.tier}.json`), result);
       return result;
-    },
+    }),
 
     /** Always runs (also on failure and abort): nothing of the cold app may be left. */
-    async teardownColdApp(b: Base): Promise<void> {
-      await apps(b).destroy(coldDomain(b.recipe.name, b.env.ciDomain));
+    async teardownColdApp(b: Base): Promise<{ bytes: number }> {
+      const domain = coldDomain(b.recipe.name, b.env.ciDomain);
+      // Measured first: what a seed of this release would hold, for the disk budget.
+      const sizes = await stackVolumeSizes(docker, stackName(domain)).catch(() => []);
+      await apps(b).destroy(domain);
+      return { bytes: sizes.reduce((n, v) => n + v.bytes, 0) };
     },
 
     /**
@@ -171,7 +233,9 @@ export function createRecipeActivities(docker: Docker) {
      * Idempotent: a record already at this version, or the app already running
      * this version (a retry after a crash), deploys nothing again.
      */
-    async promoteDeploy(b: Base & { version: string; node?: string }): Promise<{ domain: string; done: 'deployed' | 'already-recorded' | 'already-deployed' }> {
+    async promoteDeploy(
+      b: Base & { version: string; node?: string; coldBytes?: number },
+    ): Promise<{ domain: string; done: 'deployed' | 'already-recorded' | 'already-deployed' }> {
       const domain = canonicalDomain(b.recipe.name, b.env.ciDomain, b.env.liveWarmDomains);
       const record = await canonicals.read(b.env.stateDir, b.recipe.name);
       if (record?.version === b.version) return { domain, done: 'already-recorded' };
@@ -192,6 +256,10 @@ export function createRecipeActivities(docker: Docker) {
         return { domain, done: 'already-deployed' };
       }
       if (!record) {
+        if (b.env.diskBudgetBytes !== undefined) {
+          const refusal = budgetRefusal(b.recipe.name, b.coldBytes ?? 0, await canonicals.usedBytes(b.env.stateDir, b.recipe.name), b.env.diskBudgetBytes);
+          if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'DiskBudget');
+        }
         await clearFailedSeed(a, b, domain);
         await canonicals.writeSeedMarker(b.env.stateDir, { recipe: b.recipe.name, version: b.version, domain });
       } else if (await a.isDeployed(domain)) {
@@ -204,9 +272,13 @@ export function createRecipeActivities(docker: Docker) {
     },
 
     /** Returns the canonical to idle: undeployed, volumes kept for the next warm reattach. */
-    async promoteIdle(b: Base & { domain: string }): Promise<void> {
+    async promoteIdle(b: Base & { domain: string }): Promise<{ bytes: number }> {
       const a = apps(b);
       await a.undeploy(b.domain, ms(b, 'teardownSeconds'));
+      // Its size, for the disk budget, the report and `coopci canonical list`.
+      const volumes = await stackVolumeSizes(docker, stackName(b.domain));
+      await canonicals.writeUsage(b.env.stateDir, b.recipe.name, volumes);
+      return { bytes: volumes.reduce((n, v) => n + v.bytes, 0) };
     },
 
     /** Writes the canonical record atomically; it never goes backwards, and rewriting the same version keeps the first record. */
@@ -249,6 +321,118 @@ async function clearFailedSeed(a: Apps, b: Base, domain: string): Promise<void> 
   );
 }
 
+/**
+ * How the backup and restore tiers see the app's data: `seed` writes a
+ * marker into it, `holds` says whether it holds one. The recipe's
+ * `backup.seed`/`backup.verify` commands when configured, else coopci's
+ * default marker file on the backed-up volume (adapters/restore-marker.ts),
+ * which a dump-style backup (a database) does not save: such recipes need
+ * the commands.
+ */
+interface DataCheck {
+  seed(marker: string): Promise<void>;
+  holds(marker: string): Promise<boolean>;
+  /** What was used, for reasons: "backup.verify", or the default marker's place. */
+  describe(): Promise<string>;
+  /** Said after a restore that lost the marker: why it may be the check rather than the recipe. */
+  lostHint(): Promise<string>;
+}
+
+/**
+ * The marker a backup round-trip writes: derived from the run directory, the
+ * recipe and its role, so a retried activity or a re-run writes the same one
+ * and two runs never share one. It says nothing secret.
+ */
+export function restoreMarker(runDir: string, recipe: string, role: 'before-backup' | 'after-backup'): string {
+  return `coopci-${role}-${createHash('sha256').update(`${runDir}\0${recipe}\0${role}`).digest('hex').slice(0, 16)}`;
+}
+
+function dataCheck(i: TierInput, docker: Docker): DataCheck {
+  const config = i.recipe.backup;
+  if (config) {
+    const run = (which: 'seed' | 'verify', marker: string) => {
+      const url = fillTemplate(i.recipe.health.url, { domain: i.domain });
+      const values = { domain: i.domain, url, version: i.version, recipe: i.recipe.name, marker, abra: i.env.abra.bin };
+      const [file, ...args] = config[which].map((arg) => fillTemplate(arg, values));
+      return runCommand(file!, args, {
+        cwd: i.env.configDir,
+        // ABRA_DIR: the commands may run `{abra} app run …` on the cold app, which only this ABRA_DIR knows.
+        env: { ABRA_DIR: i.env.abra.dir },
+        timeoutMs: config.timeoutSeconds * 1000,
+        label: `backup.${which} ${file}`,
+      });
+    };
+    return {
+      seed: async (marker) => void (await run('seed', marker)),
+      async holds(marker) {
+        try {
+          await run('verify', marker);
+          return true;
+        } catch (e) {
+          // A non-zero exit is the answer "not there"; a timeout or a command that cannot start is a broken check.
+          if (e instanceof CommandError && !e.timedOut && e.exitCode !== undefined) return false;
+          throw e;
+        }
+      },
+      describe: async () => 'backup.verify',
+      lostHint: async () => '',
+    };
+  }
+  const stack = stackName(i.domain);
+  const opts = () => ({ timeoutMs: timeoutsFor(i.env, i.recipe).timeouts.backupSeconds * 1000, signal: Context.current().cancellationSignal });
+  const where = async () => {
+    const p = await markerPlace(docker, stack);
+    return `the file ${MARKER_FILE} on volume ${p.volume}`;
+  };
+  return {
+    seed: async (marker) => writeMarker(docker, await markerPlace(docker, stack), marker, opts()),
+    holds: async (marker) => (await readMarker(docker, await markerPlace(docker, stack), opts())) === marker,
+    describe: where,
+    // The hint first: a long reason is cut at its end.
+    lostHint: async () => `; checked with coopci's default marker: ${DUMP_STYLE_HINT} (${await where()})`,
+  };
+}
+
+/**
+ * The backup tier: seed marker A, back up, seed marker B, and A must be gone
+ * from the data; else the check cannot see a change and a restore that loses
+ * data would look green. A check that does not find the marker it just wrote
+ * is broken too, and said so before anything is blamed on the restore.
+ */
+async function backupRoundTrip(i: TierInput, a: Apps, check: DataCheck): Promise<void> {
+  const before = restoreMarker(i.runDir, i.recipe.name, 'before-backup');
+  await check.seed(before);
+  if (!(await check.holds(before))) {
+    throw new Error(
+      i.recipe.backup
+        ? 'backup.verify does not find the marker backup.seed just wrote; fix the seed or verify command'
+        : `the marker just written is not read back (${await check.describe()})`,
+    );
+  }
+  await a.abra.backup(i.domain, timeoutsFor(i.env, i.recipe).timeouts.backupSeconds * 1000);
+  await check.seed(restoreMarker(i.runDir, i.recipe.name, 'after-backup'));
+  if (await check.holds(before)) {
+    throw new Error(
+      i.recipe.backup
+        ? 'backup.verify cannot tell the data changed; fix the verify command (it still finds the marker written before the backup after backup.seed wrote another)'
+        : `the marker written before the backup is still read after another was written (${await check.describe()})`,
+    );
+  }
+}
+
+/** The restore tier: restore, converge, healthy, and the marker written before the backup must be back. */
+async function restoreRoundTrip(i: TierInput, a: Apps, check: DataCheck): Promise<void> {
+  const t = timeoutsFor(i.env, i.recipe).timeouts;
+  await a.abra.restore(i.domain, t.backupSeconds * 1000);
+  await a.waitConverged(i.domain, t.convergeSeconds * 1000);
+  await a.waitHealthy(i.domain, i.recipe.health);
+  if (!(await check.holds(restoreMarker(i.runDir, i.recipe.name, 'before-backup')))) {
+    throw new Error(
+      `restore did not bring the data back: the marker written before the backup is not found after the restore (the restore lost data)${await check.lostHint()}`,
+    );
+  }
+}
+
 /** The recipe's own test command: argv without a shell, JUnit parsed when it writes one. Returns a note or throws. */
 async function runCustomTests(i: TierInput): Promise<string | undefined> {
   const test = i.recipe.test!;
@@ -278,3 +462,36 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
+
+/** What an on-demand run adds to the cold plan: the canonical to copy (quick) and the tiers asked for. */
+async function onDemandPlan(b: Base, od: OnDemand): Promise<Pick<ColdPlan, 'reattach' | 'tiers'>> {
+  let reattach: ColdPlan['reattach'];
+  if (od.quick) {
+    const record = await canonicals.read(b.env.stateDir, b.recipe.name);
+    if (!record) throw ApplicationFailure.nonRetryable(`${b.recipe.name} has no canonical: a quick run needs one (run without --quick)`, 'NoCanonical');
+    reattach = { from: record.version, domain: record.domain };
+  }
+  return { ...(reattach ? { reattach } : {}), ...(od.tiers ? { tiers: od.tiers } : {}) };
+}
+
+/**
+ * The install of an on-demand quick run (the old system's warm reattach): a
+ * cold app at the canonical's version on a copy of the canonical's volumes,
+ * then moved to the tested ref. The canonical itself is only read (it must be
+ * idle; the recipe lock keeps everyone else off it). Returns what was done.
+ */
+async function reattach(i: TierInput, a: Apps, docker: Docker, deployTested: (how: 'deploy' | 'upgrade') => Promise<void>): Promise<string> {
+  const from = i.reattach!;
+  if (!i.chaos && compareVersions(i.version, from.from) < 0)
+    throw new Error(`a quick run only upgrades: ${i.version} is older than the canonical's ${from.from} (run without --quick)`);
+  await a.abra.appNew(i.recipe.name, from.from, i.domain, ms(i, 'deploySeconds'), i.needsEnv);
+  const copied = await copyStackVolumes(docker, stackName(from.domain), stackName(i.domain), {
+    timeoutMs: ms(i, 'backupSeconds'),
+    signal: Context.current().cancellationSignal,
+  });
+  await a.rollOut(i.domain, from.from, i.recipe.health, 'deploy');
+  if (i.chaos) await deployTested('deploy');
+  else if (i.version !== from.from) await deployTested('upgrade');
+  const mib = (copied.reduce((n, v) => n + v.bytes, 0) / 2 ** 20).toFixed(1);
+  return `quick: a copy of ${from.domain}'s ${copied.length} volume(s) (${mib} MiB) at ${from.from}, then ${i.chaos ? `the commit ${i.version.slice(0, 8)}` : i.version}`;
+}

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { snapshotOf } from '../contract/snapshot';
 import { loadOrFail } from './config-snapshot';
-import type { ConfigSnapshot, SweepResult } from '../contract/types';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ConfigSnapshot, RecipeSpec, RunEnv, SweepNode, SweepResult } from '../contract/types';
 import { SWEEP_LOCK_ID } from '../contract/ids';
 import { clearLock, readLock, sweepChildrenQuery } from '../adapters/locks';
 import type { LockState } from '../domain/lock';
@@ -18,6 +19,24 @@ export function createSweepActivities(deps: { configFile: string; client: Client
       const loaded = await loadOrFail(deps.configFile);
       const snapshot = snapshotOf(loaded.config, loaded.file, loaded.digest, i.recipes);
       return snapshot.nodes ? { ...snapshot, pins: await canonicalNodes(snapshot) } : snapshot;
+    },
+
+    /**
+     * What an on-demand run of one recipe runs with. The recipe need not be
+     * enrolled (nothing is promoted); on scale-out it runs on the node its
+     * canonical lives on (a quick run copies that canonical's volumes there).
+     */
+    async loadRunSnapshot(i: { recipe: string }): Promise<{ digest: string; env: RunEnv; recipe: RecipeSpec; node?: SweepNode }> {
+      const loaded = await loadOrFail(deps.configFile);
+      const recipe = loaded.config.recipes.find((r) => r.name === i.recipe);
+      if (!recipe) {
+        const known = loaded.config.recipes.map((r) => r.name).join(', ');
+        throw ApplicationFailure.nonRetryable(`recipe "${i.recipe}" is not in ${loaded.file} (recipes: ${known})`, 'UnknownRecipe');
+      }
+      const snapshot = snapshotOf(loaded.config, loaded.file, loaded.digest, []);
+      const pinned = snapshot.nodes ? (await canonicals.read(snapshot.env.stateDir, recipe.name).catch(() => null))?.node : undefined;
+      const node = snapshot.nodes?.find((n) => n.name === pinned);
+      return { digest: snapshot.digest, env: node ? { ...snapshot.env, server: node.server } : snapshot.env, recipe, ...(node ? { node } : {}) };
     },
 
     /** Who holds a lock (the sweep lock also counts a dead sweep whose recipes still run as holding it). */

@@ -13,6 +13,8 @@ import { paths } from '../state/paths';
 import { describeServices, isConverged } from '../domain/convergence';
 import { stackLeftovers, stackServices } from './swarm';
 import { volumesInUse } from './volumes';
+import { recordWait } from './timing';
+import { detectionLatency } from '../domain/timing';
 
 /** App lifecycle built from abra commands plus Swarm and HTTP checks; shared by cold runs and promotes. */
 export class Apps {
@@ -97,16 +99,37 @@ export class Apps {
   async waitConverged(domain: string, timeoutMs: number): Promise<void> {
     const stack = stackName(domain);
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      checkCancelled();
-      const services = await stackServices(this.docker, stack);
-      heartbeat({ converging: stack });
-      if (isConverged(services)) return;
-      if (Date.now() > deadline) {
-        throw new Error(`${domain} did not converge within ${Math.round(timeoutMs / 1000)}s: ${describeServices(services)}`);
+    const startedAt = performance.now();
+    let outcome = 'cancelled or failed';
+    try {
+      for (;;) {
+        checkCancelled();
+        const services = await stackServices(this.docker, stack);
+        heartbeat({ converging: stack });
+        if (isConverged(services)) {
+          const seenAt = Date.now();
+          outcome = 'converged';
+          // How late coopci noticed (the bench's convergence detection latency): from Swarm's running timestamps.
+          const detectMs = detectionLatency(await this.runningSince(stack).catch(() => []), seenAt);
+          recordWait('converge', performance.now() - startedAt, { detectMs, outcome });
+          return;
+        }
+        if (Date.now() > deadline) {
+          outcome = 'timed out';
+          throw new Error(`${domain} did not converge within ${Math.round(timeoutMs / 1000)}s: ${describeServices(services)}`);
+        }
+        await sleep(1000);
       }
-      await sleep(1000);
+    } finally {
+      if (outcome !== 'converged') recordWait('converge', performance.now() - startedAt, { outcome });
     }
+  }
+
+  /** When each running task of the stack reported running (Swarm's task Status.Timestamp). */
+  private async runningSince(stack: string): Promise<(string | undefined)[]> {
+    const services = await this.docker.listServices({ filters: { label: [`com.docker.stack.namespace=${stack}`] } });
+    const tasks = await Promise.all(services.map((s) => this.docker.listTasks({ filters: { service: [s.ID], 'desired-state': ['running'] } })));
+    return (tasks.flat() as { Status?: { State?: string; Timestamp?: string } }[]).filter((t) => t.Status?.State === 'running').map((t) => t.Status?.Timestamp);
   }
 
   /**
@@ -117,8 +140,10 @@ export class Apps {
   async gate(domain: string, gate: HealthGate): Promise<GateResult> {
     let progress: unknown = { health: domain, attempt: 0 };
     const beat = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS);
+    const startedAt = performance.now();
+    let outcome = 'cancelled or failed';
     try {
-      return await waitHealthy(
+      const r = await waitHealthy(
         {
           url: fillTemplate(gate.url, { domain }),
           connectAddress: gate.connectAddress,
@@ -136,8 +161,12 @@ export class Apps {
         },
         cancellationSignal(),
       );
+      outcome = r.healthy ? 'healthy' : 'unhealthy';
+      return r;
     } finally {
       clearInterval(beat);
+      // The gate's whole wait, healthy or not, is accounted for (adapters/timing).
+      recordWait('health gate', performance.now() - startedAt, { outcome });
     }
   }
 

@@ -1,7 +1,9 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
+import { ApplicationFailure } from '@temporalio/common';
 import { assertVersion } from '../domain/names';
+import { assertRef, isCommit } from '../domain/on-demand';
 import { runCommand } from './run-command';
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' };
@@ -65,12 +67,14 @@ export async function tagCommit(repo: string, tag: string, timeoutMs: number): P
 }
 
 /**
- * Points abra's recipe checkout at the mirror with HEAD detached at the tag,
- * so what abra deploys is exactly the tested release; its local default
+ * Points abra's recipe checkout at the mirror with HEAD detached at the tag
+ * (or, for an on-demand run of a branch or commit, at the resolved commit),
+ * so what abra deploys is exactly what is tested; its local default
  * branch and origin/HEAD follow the mirror's, as abra expects of a recipe
  * clone it did not make itself.
  */
-export async function checkoutForAbra(mirror: string, checkout: string, tag: string, timeoutMs: number): Promise<void> {
+export async function checkoutForAbra(mirror: string, checkout: string, tagOrCommit: string, timeoutMs: number): Promise<void> {
+  const rev = isCommit(tagOrCommit) ? tagOrCommit : `refs/tags/${assertVersion(tagOrCommit)}`;
   if (!(await exists(path.join(checkout, '.git')))) {
     await mkdir(path.dirname(checkout), { recursive: true });
     await git(['clone', '--quiet', '--no-checkout', '--', mirror, checkout], timeoutMs);
@@ -81,17 +85,36 @@ export async function checkoutForAbra(mirror: string, checkout: string, tag: str
     ['-C', checkout, 'fetch', '--quiet', '--force', '--prune', '--prune-tags', 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'],
     timeoutMs,
   );
-  await git(['-C', checkout, 'checkout', '--quiet', '--force', '--detach', `refs/tags/${assertVersion(tag)}`], timeoutMs);
+  await git(['-C', checkout, 'checkout', '--quiet', '--force', '--detach', rev], timeoutMs);
   await git(['-C', checkout, 'branch', '--quiet', '--force', '--no-track', branch, `refs/remotes/origin/${branch}`], timeoutMs);
   await git(['-C', checkout, 'symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], timeoutMs);
   await git(['-C', checkout, 'clean', '--quiet', '-fdx'], timeoutMs);
 }
 
+/**
+ * What an operator's ref names in the mirror, tried as git would and in this
+ * order: a tag, a branch, a commit (full or abbreviated, unambiguous).
+ */
+export async function resolveRef(mirror: string, ref: string, timeoutMs: number): Promise<{ commit: string; kind: 'tag' | 'branch' | 'commit' }> {
+  const tries: [string, 'tag' | 'branch' | 'commit'][] = [
+    [`refs/tags/${assertRef(ref)}`, 'tag'],
+    [`refs/heads/${ref}`, 'branch'],
+  ];
+  if (/^[0-9a-f]{4,40}$/.test(ref)) tries.push([ref, 'commit']);
+  for (const [name, kind] of tries) {
+    const r = await git(['-C', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${name}^{commit}`], timeoutMs).catch(() => null);
+    const commit = r?.stdout.trim();
+    if (commit && isCommit(commit)) return { commit, kind };
+  }
+  throw ApplicationFailure.nonRetryable(`"${ref}" is neither a tag, a branch nor a commit of the recipe's upstream (mirror-synced just now)`, 'UnknownRef');
+}
+
 /** Whether the recipe's compose file at a tag declares backupbot backups (so the backup/restore tiers apply). */
-export async function declaresBackup(repo: string, tag: string, timeoutMs: number): Promise<boolean> {
+export async function declaresBackup(repo: string, tagOrCommit: string, timeoutMs: number): Promise<boolean> {
+  const rev = isCommit(tagOrCommit) ? tagOrCommit : `refs/tags/${assertVersion(tagOrCommit)}`;
   let text: string;
   try {
-    text = (await git(['-C', repo, 'show', `refs/tags/${assertVersion(tag)}:compose.yml`], timeoutMs)).stdout;
+    text = (await git(['-C', repo, 'show', `${rev}:compose.yml`], timeoutMs)).stdout;
   } catch {
     return false;
   }

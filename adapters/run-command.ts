@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { commandEnv } from '../domain/command-env';
 import { secretValuesOf, tail } from '../domain/redact';
 import { log, logsCommandOutput } from './log';
+import { recordStep } from './timing';
 
 export class CommandError extends Error {
   override name = 'CommandError';
@@ -95,6 +96,8 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
     }
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   } finally {
+    // Every command, failed, stopped or not, is accounted for in the caller's step ledger (adapters/timing).
+    recordStep('command', opts.label ?? file, performance.now() - startedAt);
     clearTimeout(timer);
     clearTimeout(forceKill);
     ctx?.cancellationSignal.removeEventListener('abort', onCancel);

@@ -61,6 +61,20 @@ export async function stackVolumes(docker: Docker, stack: string): Promise<strin
   return (Volumes ?? []).map((v) => v.Name).sort();
 }
 
+/**
+ * The stack's volumes with what each holds, as the daemon counts it (`docker
+ * system df -v`). A size the daemon could not compute counts as 0.
+ */
+export async function stackVolumeSizes(docker: Docker, stack: string): Promise<{ name: string; bytes: number }[]> {
+  const names = new Set(await stackVolumes(docker, stack));
+  if (names.size === 0) return [];
+  const df = (await docker.df()) as { Volumes?: { Name: string; UsageData?: { Size?: number } }[] };
+  return (df.Volumes ?? [])
+    .filter((v) => names.has(v.Name))
+    .map((v) => ({ name: v.Name, bytes: Math.max(0, v.UsageData?.Size ?? 0) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** What still uses the stack's volumes (its services, any running container mounting one), described; empty when nothing. */
 export async function volumesInUse(docker: Docker, stack: string): Promise<string[]> {
   const services = await docker.listServices({ filters: { label: [`${STACK_LABEL}=${stack}`] } });
@@ -146,37 +160,57 @@ export async function restoreVolumes(docker: Docker, stack: string, dir: string,
   for (const v of manifest.volumes) {
     // Labelled as the stack's, so its next deploy mounts it and a teardown finds it.
     if (missing.has(v.name)) await docker.createVolume({ Name: v.name, Labels: { [STACK_LABEL]: stack } });
-    await removeHelper(docker, v.name);
-    await runCommand(
-      'docker',
-      [
-        'run',
-        '--rm',
-        '--name',
-        helperName(v.name),
-        '--network',
-        'none',
-        '-v',
-        `${v.name}:/v`,
-        TOOL_IMAGE,
-        'find',
-        '/v',
-        '-mindepth',
-        '1',
-        '-maxdepth',
-        '1',
-        '-exec',
-        'rm',
-        '-rf',
-        '{}',
-        '+',
-      ],
-      { timeoutMs: opts.timeoutMs, label: `empty volume ${v.name}` },
-    );
+    await emptyVolume(docker, v.name, opts);
     // The tar's top entry is the mount point itself, so the volume's root gets its owner, mode and time back too.
     await withHelper(docker, v.name, 'rw', (c) => c.putArchive(tarOf(dir, v.name), { path: '/', abortSignal: deadline(opts) }));
   }
   return manifest;
+}
+
+/**
+ * Copies every volume of an idle stack into the same-named volumes of
+ * another stack (`warm_x_data` → `cold_x_data`), replacing what they held:
+ * an on-demand quick run upgrades such a copy, never the original. The
+ * source is mounted read-only and streamed by the daemon's archive API
+ * (owners, modes and times come along); the target must be idle too.
+ * Returns the copied volumes with their sizes.
+ */
+export async function copyStackVolumes(docker: Docker, from: string, to: string, opts: VolumeOptions): Promise<{ name: string; bytes: number }[]> {
+  await assertIdle(docker, from);
+  await assertIdle(docker, to);
+  const copied: { name: string; bytes: number }[] = [];
+  for (const source of await stackVolumes(docker, from)) {
+    if (!source.startsWith(`${from}_`)) throw new SnapshotError(`volume ${source} is labelled as ${from}'s but not named after it: not copied`);
+    const target = `${to}${source.slice(from.length)}`;
+    const existing = await docker
+      .getVolume(target)
+      .inspect()
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode === 404) return null;
+        throw e;
+      });
+    if (existing && existing.Labels?.[STACK_LABEL] !== to) throw new SnapshotError(`volume ${target} does not belong to ${to}: nothing copied into it`);
+    // Labelled as the target stack's: its deploy mounts it, its teardown removes it.
+    if (!existing) await docker.createVolume({ Name: target, Labels: { [STACK_LABEL]: to } });
+    let bytes = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    await emptyVolume(docker, target, opts);
+    await withHelper(docker, source, 'ro', (src) =>
+      withHelper(docker, target, 'rw', async (dst) => {
+        const signal = deadline(opts);
+        // The tar's top entry is the mount point itself: the target's root gets the source's owner, mode and time.
+        const archive = await src.getArchive({ path: '/v', abortSignal: signal });
+        await dst.putArchive(archive.pipe(count), { path: '/', abortSignal: signal });
+      }),
+    );
+    copied.push({ name: target, bytes });
+  }
+  return copied;
 }
 
 /** Removes a snapshot: its manifest first, so what a crash leaves is never taken for a whole one. Idempotent. */
@@ -199,6 +233,37 @@ async function verifyTar(dir: string, v: SnapshotManifest['volumes'][number]): P
   if (size !== v.bytes || hash.digest('hex') !== v.sha256) {
     throw new SnapshotError(`${file} does not match its manifest (size or sha256 differs): nothing was restored`);
   }
+}
+
+/** Removes everything in a volume (not the volume itself), through a throw-away container. */
+async function emptyVolume(docker: Docker, volume: string, opts: VolumeOptions): Promise<void> {
+  await removeHelper(docker, volume);
+  await runCommand(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--name',
+      helperName(volume),
+      '--network',
+      'none',
+      '-v',
+      `${volume}:/v`,
+      TOOL_IMAGE,
+      'find',
+      '/v',
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '-exec',
+      'rm',
+      '-rf',
+      '{}',
+      '+',
+    ],
+    { timeoutMs: opts.timeoutMs, label: `empty volume ${volume}` },
+  );
 }
 
 /** Named after its volume, so one left by a killed attempt is found and removed by the next. */

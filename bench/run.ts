@@ -1,5 +1,10 @@
 /**
- * npm run bench [-- --recipes 200 --scale 1000 --crash 60 --gate-trials 8]
+ * npm run bench [-- --only overhead,scale,crash,gate,real] [--recipes 200 --scale 1000 --crash 60 --gate-trials 8]
+ *
+ * Without --only: overhead, scale, crash and gate (real deploys on the
+ * shared Swarm: only when asked, and then under the Swarm lock, taken here by
+ * re-running this bench under `flock /tmp/coopci-swarm.lock`).
+ * `--only overhead` prints one line: `overhead ratio: 1 lane X, 4 lanes Y`.
  *
  * Prints figures, asserts nothing: orchestration overhead against a plain
  * sequential script, a large sweep's wall time, history length and worker
@@ -12,8 +17,8 @@
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -27,6 +32,8 @@ import { startDevServer } from '../scripts/dev-server';
 import { sweepStatusQuery } from '../contract/messages';
 import { sequentialBaseline } from './baseline';
 import { makeWorld, type World } from './world';
+import { realExamples } from './real';
+import type { Config } from '../config/schema';
 
 const { values: opt } = parseArgs({
   options: {
@@ -34,9 +41,25 @@ const { values: opt } = parseArgs({
     scale: { type: 'string', default: '1000' },
     crash: { type: 'string', default: '60' },
     'gate-trials': { type: 'string', default: '8' },
+    only: { type: 'string' },
   },
 });
 const REPO = fileURLToPath(new URL('../', import.meta.url));
+const PARTS = ['overhead', 'scale', 'crash', 'gate', 'real'] as const;
+type Part = (typeof PARTS)[number];
+const only = (opt.only ?? 'overhead,scale,crash,gate').split(',').map((s) => s.trim()) as Part[];
+for (const p of only) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (one or more of ${PARTS.join(', ')})`);
+const SWARM_LOCK = '/tmp/coopci-swarm.lock';
+// Real deploys share the Swarm with the tests: the whole bench runs again under the same lock the tests take.
+if (only.includes('real') && process.env.COOPCI_BENCH_SWARM_LOCKED !== '1') {
+  const r = spawnSync('flock', [SWARM_LOCK, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, COOPCI_BENCH_SWARM_LOCKED: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+/** `--only overhead`: its one line and nothing else. */
+const quiet = only.length === 1 && only[0] === 'overhead';
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'coopci-bench-'));
 const server = await startDevServer({ headless: true, logFile: path.join(scratch, 'temporal.log') });
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
@@ -46,45 +69,89 @@ await writeFile(bundle, (await bundleWorkflowCode({ workflowsPath: path.join(REP
 const figures: [string, string][] = [];
 const report = (name: string, value: string) => {
   figures.push([name, value]);
-  console.log(`${name}: ${value}`);
+  if (!quiet) console.log(`${name}: ${value}`);
 };
 
 try {
-  // 1. Orchestration overhead: the same recipes, once as a sweep, once as a plain script.
-  const n = Number(opt.recipes);
-  const script = await sequentialBaseline(await makeWorld(scratch, 'baseline', n, 1, server.address));
-  const one = await timedSweep(await makeWorld(scratch, 'lanes1', n, 1, server.address));
-  const four = await timedSweep(await makeWorld(scratch, 'lanes4', n, 4, server.address));
-  report(`sequential script, ${n} recipes`, secs(script));
-  report(`sweep, ${n} recipes, 1 lane`, `${secs(one.wallMs)} (${(one.wallMs / script).toFixed(1)}x the script, ${ms(one.wallMs / n)}/recipe)`);
-  report(`sweep, ${n} recipes, 4 lanes`, `${secs(four.wallMs)} (${(four.wallMs / script).toFixed(1)}x the script)`);
+  // 1. Orchestration overhead: the same recipes, once as a sweep, once as a plain script, in the same run.
+  if (only.includes('overhead')) {
+    const n = Number(opt.recipes);
+    const script = await sequentialBaseline(await makeWorld(scratch, 'baseline', n, 1, server.address));
+    const one = await timedSweep(await makeWorld(scratch, 'lanes1', n, 1, server.address));
+    const four = await timedSweep(await makeWorld(scratch, 'lanes4', n, 4, server.address));
+    report(`sequential script, ${n} recipes`, secs(script));
+    report(`sweep, ${n} recipes, 1 lane`, `${secs(one.wallMs)} (${(one.wallMs / script).toFixed(1)}x the script, ${ms(one.wallMs / n)}/recipe)`);
+    report(`sweep, ${n} recipes, 4 lanes`, `${secs(four.wallMs)} (${(four.wallMs / script).toFixed(1)}x the script)`);
+    report('overhead ratio', `1 lane ${(one.wallMs / script).toFixed(2)}, 4 lanes ${(four.wallMs / script).toFixed(2)}`);
+    if (quiet) console.log(`overhead ratio: 1 lane ${(one.wallMs / script).toFixed(2)}, 4 lanes ${(four.wallMs / script).toFixed(2)}`);
+  }
 
   // 2. Scale.
-  const big = Number(opt.scale);
-  const s = await timedSweep(await makeWorld(scratch, 'scale', big, 4, server.address));
-  report(
-    `sweep, ${big} recipes, 4 lanes`,
-    `${secs(s.wallMs)}; sweep history ${s.sweepHistory}, largest recipe history ${s.recipeHistory} events (Temporal warns at 10240); worker peak RSS ${s.peakRssMb} MiB`,
-  );
+  if (only.includes('scale')) {
+    const big = Number(opt.scale);
+    const s = await timedSweep(await makeWorld(scratch, 'scale', big, 4, server.address));
+    report(
+      `sweep, ${big} recipes, 4 lanes`,
+      `${secs(s.wallMs)}; sweep history ${s.sweepHistory}, largest recipe history ${s.recipeHistory} events (Temporal warns at 10240); worker peak RSS ${s.peakRssMb} MiB`,
+    );
+  }
 
   // 3. Crash recovery: SIGKILL the worker mid-sweep; time from a new worker starting to the sweep moving again.
-  const crash = await crashRecovery(await makeWorld(scratch, 'crash', Number(opt.crash), 1, server.address));
-  report('crash recovery (new worker start → next recipe done)', `${secs(crash.movingMs)} (worker polling after ${secs(crash.pollingMs)})`);
+  if (only.includes('crash')) {
+    const crash = await crashRecovery(await makeWorld(scratch, 'crash', Number(opt.crash), 1, server.address));
+    report('crash recovery (new worker start → next recipe done)', `${secs(crash.movingMs)} (worker polling after ${secs(crash.pollingMs)})`);
+  }
 
   // 4. Gate latency: a real HTTP endpoint that turns healthy at a random moment.
-  for (const [interval, consecutive] of [
-    [2000, 1],
-    [2000, 3],
-    [500, 1],
-  ] as const) {
-    const lat = await gateLatency(Number(opt['gate-trials']), interval, consecutive);
-    report(`gate latency, interval ${interval} ms, ${consecutive} in a row`, `median ${ms(lat.median)}, max ${ms(lat.max)} after the endpoint turned healthy`);
+  if (only.includes('gate'))
+    for (const [interval, consecutive] of [
+      [2000, 1],
+      [2000, 3],
+      [500, 1],
+    ] as const) {
+      const lat = await gateLatency(Number(opt['gate-trials']), interval, consecutive);
+      report(
+        `gate latency, interval ${interval} ms, ${consecutive} in a row`,
+        `median ${ms(lat.median)}, max ${ms(lat.max)} after the endpoint turned healthy`,
+      );
+    }
+
+  // 5. The example recipes end to end on the real Swarm: where each recipe's wall time went.
+  if (only.includes('real')) {
+    const real = await realExamples({
+      scratch,
+      client,
+      address: server.address,
+      repo: REPO,
+      startWorker: async (configFile, config, logFile) => {
+        const w = await startWorkerProcess({ configFile, config }, { COOPCI_LOG_LEVEL: 'debug' }, logFile);
+        return { stop: () => w.kill('SIGKILL') };
+      },
+    });
+    report('real example sweep (4 recipes, 1 lane)', secs(real.wallMs));
+    for (const r of real.recipes) {
+      report(
+        `real ${r.recipe} (${r.label})`,
+        `wall ${secs(r.wallMs)} = commands ${secs(r.commandsMs)} (${r.commands}) + waits ${secs(r.waitsMs)} (${r.waits}) + rest ${secs(
+          r.wallMs - r.commandsMs - r.waitsMs,
+        )} (orchestration share ${(r.share * 100).toFixed(1)} %: in activities ${secs(r.inActivityOtherMs)}, between activities ${secs(
+          r.betweenActivitiesMs,
+        )}); largest: ${r.largest || '—'}; tiers with steps ${r.tiersWithSteps}`,
+      );
+    }
+    report(
+      'convergence detection latency (Swarm task running → coopci saw it; includes the 2 s stability window)',
+      `median ${real.detect.median === null ? '—' : ms(real.detect.median)}, max ${real.detect.max === null ? '—' : ms(real.detect.max)} (${real.detect.n} waits)`,
+    );
   }
 } finally {
   await server.stop();
 }
-console.log('\n| figure | value |\n| --- | --- |');
-for (const [k, v] of figures) console.log(`| ${k} | ${v} |`);
+if (!quiet) {
+  // Every figure side by side.
+  console.log('\n| figure | value |\n| --- | --- |');
+  for (const [k, v] of figures) console.log(`| ${k} | ${v.replaceAll('|', '\\|')} |`);
+}
 
 async function timedSweep(world: World) {
   const worker = await startWorkerProcess(world);
@@ -129,15 +196,25 @@ async function crashRecovery(world: World) {
   return { pollingMs, movingMs };
 }
 
-/** A worker in its own process (as in production), ready once it polls its task queue. */
-async function startWorkerProcess(world: World): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', world.configFile], {
-    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: bundle },
-    stdio: ['ignore', 'ignore', 'ignore'],
+/** A worker in its own process (as in production), ready once it polls its task queue; its log (stderr) to `logFile` if given. */
+async function startWorkerProcess(
+  w: { configFile: string; config: Pick<Config, 'temporal'> },
+  env: Record<string, string> = {},
+  logFile?: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', w.configFile], {
+    env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: bundle, ...env },
+    stdio: ['ignore', 'ignore', logFile ? openSync(logFile, 'a') : 'ignore'],
   });
+  // A worker that cannot start (it refuses an abra it does not know) must fail the bench, not hang it.
+  const deadline = Date.now() + 120_000;
   for (;;) {
-    if ((await taskQueuePollers(client, world.config)).some((p) => p.secondsAgo <= 2)) return child;
+    if ((await taskQueuePollers(client, w.config)).some((p) => p.secondsAgo <= 2)) return child;
     if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker for ${w.configFile} did not poll within 120 s${logFile ? ` (log: ${logFile})` : ''}`);
+    }
     await sleep(50);
   }
 }

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { writeJsonAtomic } from '../state/json-store';
 import { paths } from '../state/paths';
@@ -16,6 +17,7 @@ export interface World {
 }
 
 const VERSION = '1.0.0+1.0';
+const ABRA_LOCAL = fileURLToPath(new URL('../tools/abra-local/abra', import.meta.url));
 
 /**
  * N recipes sharing one upstream with one release tag, each already
@@ -42,7 +44,8 @@ export async function makeWorld(scratch: string, name: string, n: number, lanes:
     ciDomain: 'bench.local',
     server: 'default',
     stateDir: 'state',
-    abra: { bin: 'abra', dir: 'abra' },
+    // The worker checks abra's version at start: the strict double answers as abra would (no deploy is ever run here).
+    abra: { bin: ABRA_LOCAL, dir: 'abra' },
     temporal: { address, taskQueue: `bench-${name}` },
     sweep: { lanes },
     recipes: recipes.map((r) => ({ name: r, upstream, health: { url: 'http://127.0.0.1:1/' } })),

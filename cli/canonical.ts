@@ -8,6 +8,10 @@ import { snapshotOf } from '../contract/snapshot';
 import type { RunEnv } from '../contract/types';
 import { adoptCanonical, canonicalDomainOf, forgetCanonical } from '../state/canonical-admin';
 import { canonicals } from '../state/canonicals';
+import { lastResult } from '../state/report';
+import { stackVolumeSizes } from '../adapters/volumes';
+import { stackName } from '../domain/stack-name';
+import { formatBytes } from '../domain/size';
 import { withRecipeLock } from '../client/recipe-lock';
 import { JSON_HELP, loadFor, run, session, usageError, type Handler } from './command';
 
@@ -62,17 +66,33 @@ async function describe(env: RunEnv, recipe: string) {
   const domain = record && 'domain' in record ? record.domain : canonicalDomainOf(env, recipe);
   const holds = await new Apps(env, docker()).holdings(domain);
   const ageDays = record && 'ts' in record ? Math.floor((Date.now() - Date.parse(record.ts)) / 86_400_000) : null;
-  return { recipe, domain, record, ageDays, holds };
+  // Measured now (the daemon's count), not the promote's: data grows between sweeps.
+  const volumes = await stackVolumeSizes(docker(), stackName(domain));
+  const last = await lastResult(env.stateDir, recipe);
+  return {
+    recipe,
+    domain,
+    node: record && 'node' in record ? (record.node ?? null) : null,
+    record,
+    ageDays,
+    volumes,
+    bytes: volumes.reduce((n, v) => n + v.bytes, 0),
+    lastSweep: last ? { label: last.label, version: last.version, endedAt: last.endedAt, workflowId: last.workflowId } : null,
+    holds,
+  };
 }
 
 const list: Handler = async (cmd) => {
   const loaded = await loadFor(cmd);
   const env = envOf(loaded);
   const rows = await Promise.all(loaded.config.recipes.map((r) => describe(env, r.name)));
+  const total = rows.reduce((n, r) => n + r.bytes, 0);
+  const budget = loaded.config.canonicals.diskBudget ?? null;
   if (cmd.opts<{ json?: boolean }>().json) {
     console.log(JSON.stringify(rows, null, 2));
     return 0;
   }
+  console.log(`canonicals hold ${formatBytes(total)}${budget !== null ? ` of the ${formatBytes(budget)} budget` : ' (no canonicals.diskBudget)'}`);
   for (const r of rows) {
     const rec =
       r.record && 'version' in r.record
@@ -80,8 +100,10 @@ const list: Handler = async (cmd) => {
         : r.record
           ? `unreadable record: ${r.record.error}`
           : 'no record';
-    const data = r.holds.length ? `data: ${r.holds.join('; ')}` : 'no data';
-    console.log(`${r.recipe.padEnd(16)} ${rec} at ${r.domain} — ${data}`);
+    const data = r.volumes.length ? `${formatBytes(r.bytes)} in ${r.volumes.map((v) => `${v.name} (${formatBytes(v.bytes)})`).join(', ')}` : 'no volumes';
+    const last = r.lastSweep ? `; last run ${r.lastSweep.label} ${r.lastSweep.version ?? ''} on ${r.lastSweep.endedAt.slice(0, 10)}` : '';
+    console.log(`${r.recipe.padEnd(16)} ${rec} at ${r.domain}${r.node ? ` on node ${r.node}` : ''} — ${data}${last}`);
+    if (r.holds.length && !r.volumes.length) console.log(`${''.padEnd(16)} holds: ${r.holds.join('; ')}`);
   }
   return 0;
 };

@@ -8,6 +8,9 @@ import { addCanonicalCommands } from './canonical';
 import { exitCodeOf } from './command';
 import { addScheduleCommands } from './schedule';
 import { addReportCommand, addSweepCommands } from './sweep';
+import { addRunCommand } from './run';
+import { addHistoryCommand } from './history';
+import { addNotificationCommands } from './notifications';
 import { addSystemCommands } from './system';
 import { addWarmCommands } from './warm';
 
@@ -35,8 +38,11 @@ function buildProgram(): Command {
     .addHelpText('after', '\nEvery command takes --help, e.g. "coopci sweep start --help"; "coopci help sweep" shows a group.');
   addSystemCommands(program);
   addSweepCommands(program);
+  addRunCommand(program);
+  addHistoryCommand(program);
   addScheduleCommands(program);
   addWarmCommands(program);
+  addNotificationCommands(program);
   addCanonicalCommands(program);
   addReportCommand(program);
   hintUsageOnError(program);

@@ -1,6 +1,7 @@
 /** coopci config check, coopci worker, coopci worker status. */
 import type { Command } from 'commander';
 import { applySchedules } from '../client/schedule';
+import { convergeAtStart } from '../client/warm';
 import { taskQueuePollers } from '../client/connect';
 import { ConfigError, loadConfig } from '../config/load';
 import { configPath, JSON_HELP, run, session, usageError, type Handler } from './command';
@@ -23,10 +24,13 @@ export function addSystemCommands(program: Command): void {
       `Runs a worker on the configured task queue until interrupted (SIGINT/SIGTERM
 drain in-flight tasks). With --apply-schedules, first creates or updates the
 schedules, as "coopci schedule apply" does (for systemd units and containers).
-With --node, polls that scale-out node's task queue (see "nodes" in the
+With --converge-at-start, then starts the warm converge, as "coopci warm
+converge" does (a converge already running is left to finish): a host booted
+from scratch brings its warm apps up. With --node, polls that scale-out node's task queue (see "nodes" in the
 config): run one such worker on each Swarm node.`,
     )
     .option('--apply-schedules', 'create or update the schedules first')
+    .option('--converge-at-start', 'start the warm converge (after the schedules), unless one is running')
     .option('--node <name>', 'a scale-out node (under nodes in the config)')
     .action(run(runWorkerCommand));
   worker
@@ -58,10 +62,12 @@ const configCheck: Handler = async (cmd) => {
 };
 
 const runWorkerCommand: Handler = async (cmd) => {
-  const o = cmd.opts<{ applySchedules?: boolean; node?: string }>();
-  if (o.applySchedules) {
+  const o = cmd.opts<{ applySchedules?: boolean; convergeAtStart?: boolean; node?: string }>();
+  if (o.applySchedules || o.convergeAtStart) {
     const { loaded, client } = await session(cmd);
-    for (const a of await applySchedules(client, loaded.config)) console.error(`schedule ${a.scheduleId}: ${a.outcome}`);
+    if (o.applySchedules) for (const a of await applySchedules(client, loaded.config)) console.error(`schedule ${a.scheduleId}: ${a.outcome}`);
+    // Only the main worker converges (a node's worker runs recipes); the converge waits for this worker to poll.
+    if (o.convergeAtStart && !o.node) console.error(await convergeAtStart(client, loaded.config));
   }
   // Loaded here only: the worker's runtime is heavy, and every other command starts faster without it.
   const { runWorker } = await import('../worker/main');

@@ -1,9 +1,27 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type CalendarSpec,
+  type Client,
+  type DayOfWeek,
+  type Month,
+  type Range,
+  type ScheduleDescription,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { temporalSettings } from '../config/temporal';
-import { PROXY_SCHEDULE_ID, SCHEDULED_SWEEP_ID_PREFIX, scheduledWarmDeployIdPrefix, SWEEP_SCHEDULE_ID } from '../contract/ids';
+import {
+  CONVERGE_SCHEDULE_ID,
+  PROXY_SCHEDULE_ID,
+  SCHEDULED_CONVERGE_ID_PREFIX,
+  SCHEDULED_SWEEP_ID_PREFIX,
+  scheduledWarmDeployIdPrefix,
+  SWEEP_SCHEDULE_ID,
+} from '../contract/ids';
+import { parseCron } from '../domain/cron';
 
-export { PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID };
+export { CONVERGE_SCHEDULE_ID, PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID };
 
 type ScheduleConfig = Config['schedules']['sweep'];
 
@@ -19,7 +37,7 @@ function scheduleOptions(
   return {
     scheduleId: id,
     spec: {
-      calendars: [{ dayOfWeek: s.dayOfWeek === '*' ? undefined : s.dayOfWeek, hour: s.hour, minute: s.minute, comment }],
+      calendars: [{ ...calendarOf(s), comment }],
       timezone: s.timezone,
     },
     action: {
@@ -39,9 +57,21 @@ function scheduleOptions(
   };
 }
 
+/** A schedule's calendar: from its cron expression, or its dayOfWeek/hour/minute (Sunday 03:00 by default). */
+function calendarOf(s: ScheduleConfig): CalendarSpec {
+  if (s.cron === undefined) return { dayOfWeek: s.dayOfWeek === '*' ? undefined : (s.dayOfWeek ?? 'SUNDAY'), hour: s.hour ?? 3, minute: s.minute ?? 0 };
+  const parsed = parseCron(s.cron);
+  if ('problem' in parsed) throw new Error(parsed.problem); // config check refused it already
+  const c = parsed.calendar;
+  return { minute: c.minute, hour: c.hour, dayOfMonth: c.dayOfMonth, month: c.month as Range<Month>[], dayOfWeek: c.dayOfWeek as Range<DayOfWeek>[] };
+}
+
 /** The schedules the config asks for: the weekly sweep (replaces the old systemd timer) and, if set, the proxy deploy. */
 export function desiredSchedules(config: Config): ScheduleOptions[] {
   const out = [scheduleOptions(config, SWEEP_SCHEDULE_ID, config.schedules.sweep, 'sweepWorkflow', SCHEDULED_SWEEP_ID_PREFIX, [{}], 'weekly sweep')];
+  if (config.schedules.converge && config.warm.length > 0) {
+    out.push(scheduleOptions(config, CONVERGE_SCHEDULE_ID, config.schedules.converge, 'convergeWorkflow', SCHEDULED_CONVERGE_ID_PREFIX, [], 'warm converge'));
+  }
   if (config.schedules.proxy && config.proxy) {
     out.push(
       scheduleOptions(
@@ -62,7 +92,7 @@ export function desiredSchedules(config: Config): ScheduleOptions[] {
 function essence(d: Pick<ScheduleDescription, 'spec' | 'action' | 'policies' | 'state'>) {
   const a = d.action as { workflowType?: string | ((...a: never[]) => unknown); workflowId?: string; taskQueue?: string };
   return JSON.stringify({
-    calendars: (d.spec.calendars ?? []).map(calendarText),
+    calendars: (d.spec.calendars ?? []).map((c) => calendarText(c as Parameters<typeof calendarText>[0])),
     timezone: d.spec.timezone ?? 'UTC',
     workflowType: typeof a.workflowType === 'function' ? a.workflowType.name : a.workflowType,
     workflowId: a.workflowId,
@@ -73,19 +103,29 @@ function essence(d: Pick<ScheduleDescription, 'spec' | 'action' | 'policies' | '
   });
 }
 
-/** A calendar entry as operators read it, e.g. "SUNDAY 3:0" ("*" for every value). */
-export function calendarText(c: { dayOfWeek?: CalendarField; hour?: CalendarField; minute?: CalendarField }): string {
-  return `${rangeText(c.dayOfWeek, 'SUNDAY-SATURDAY')} ${rangeText(c.hour, '0-23')}:${rangeText(c.minute, '0-59')}`;
+/** A calendar entry as operators read it, e.g. "SUNDAY 3:0" ("*" for every value; a day of month or month only when set). */
+export function calendarText(c: {
+  dayOfWeek?: CalendarField;
+  hour?: CalendarField;
+  minute?: CalendarField;
+  dayOfMonth?: CalendarField;
+  month?: CalendarField;
+}): string {
+  const dom = rangeText(c.dayOfMonth, '1-31');
+  const month = rangeText(c.month, 'JANUARY-DECEMBER');
+  return `${rangeText(c.dayOfWeek, 'SUNDAY-SATURDAY')} ${rangeText(c.hour, '0-23')}:${rangeText(c.minute, '0-59')}${dom === '*' ? '' : ` day ${dom}`}${month === '*' ? '' : ` month ${month}`}`;
 }
 
 /** A calendar field, given as a value or described back by the server as ranges. */
-type CalendarField = string | number | readonly { start: string | number; end?: string | number }[];
+type CalendarField = string | number | readonly { start: string | number; end?: string | number; step?: number }[];
 
 /** A calendar field as text. */
 function rangeText(v: CalendarField | undefined, all: string): string {
   if (v === undefined || v === '*') return '*';
   if (typeof v !== 'object') return String(v);
-  const text = v.map((r) => (r.end === undefined || r.end === r.start ? String(r.start) : `${r.start}-${r.end}`)).join(',');
+  const text = v
+    .map((r) => `${r.end === undefined || r.end === r.start ? String(r.start) : `${r.start}-${r.end}`}${r.step && r.step > 1 ? `/${r.step}` : ''}`)
+    .join(',');
   return text === all ? '*' : text;
 }
 

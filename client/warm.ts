@@ -112,6 +112,13 @@ export async function warmDeployStatus(client: Client, config: Config, app?: str
   return { workflowId: last.workflowId, running: false as const, status, result };
 }
 
+export class ConvergeRunningError extends Error {
+  override name = 'ConvergeRunningError';
+  constructor() {
+    super(`a converge is already running (${CONVERGE_ID}); wait for it or terminate it`);
+  }
+}
+
 /** Brings every warm app up in order; one converge at a time (fixed id). */
 export async function startConverge(client: Client, config: Config) {
   if (config.warm.length === 0) throw new Error('no warm apps configured: list them under warm in the config');
@@ -124,7 +131,19 @@ export async function startConverge(client: Client, config: Config) {
       typedSearchAttributes: [{ key: SA.kind, value: 'converge' }],
     });
   } catch (e) {
-    if (e instanceof WorkflowExecutionAlreadyStartedError) throw new Error(`a converge is already running (${CONVERGE_ID}); wait for it or terminate it`);
+    if (e instanceof WorkflowExecutionAlreadyStartedError) throw new ConvergeRunningError();
+    throw e;
+  }
+}
+
+/** The worker's start-up converge: started, or why not (no warm apps, one already running). Never throws for those. */
+export async function convergeAtStart(client: Client, config: Config): Promise<string> {
+  if (config.warm.length === 0) return 'converge at start: no warm apps configured';
+  try {
+    const handle = await startConverge(client, config);
+    return `converge at start: ${handle.workflowId} started`;
+  } catch (e) {
+    if (e instanceof ConvergeRunningError) return `converge at start: ${CONVERGE_ID} is already running; left to finish`;
     throw e;
   }
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { domainName, recipeName, recipeVersion } from '../domain/names';
+import { findNeedsCycle, needEnvProblem } from '../domain/needs';
 import { checkWarmGraph, inferServedBy } from '../domain/warm-graph';
+import { Notifications } from './notifications';
+import { parseSize } from '../domain/size';
+import { parseCron } from '../domain/cron';
 
 /**
  * The configuration file, validated before anything runs. Every error names
@@ -55,6 +59,31 @@ const TestCommand = z
   })
   .strict();
 
+/**
+ * How the backup and restore tiers know the data round-trips: `seed` writes a
+ * marker into the app's data, `verify` says whether the data holds it. Needed
+ * for dump-style backups (a database dumped by a hook), where coopci's default
+ * marker file on the volume is not what the backup saves.
+ */
+const argv = (field: 'seed' | 'verify') =>
+  z
+    .array(z.string().min(1, `an empty argument in backup.${field}`), {
+      error: (iss) =>
+        iss.input === undefined
+          ? `backup needs both seed and verify: backup.${field} is missing`
+          : `backup.${field} must be an argv: a list of strings, e.g. ["sh", "-c", "…"]`,
+    })
+    .min(1, `backup.${field} needs a command: an empty argv runs nothing`);
+const BackupCheck = z
+  .object({
+    seed: argv('seed').describe(
+      "argv that writes `{marker}` into the app's data (e.g. through `{abra} app run`); run without a shell in the config file's directory with ABRA_DIR set. `{domain}`, `{url}`, `{version}`, `{recipe}`, `{marker}` and `{abra}` are substituted.",
+    ),
+    verify: argv('verify').describe("argv that exits 0 if and only if the app's data holds `{marker}`; run and substituted as `seed`."),
+    timeoutSeconds: seconds(120, 3600).describe('One run of seed or verify fails the tier when it runs longer (at most 3600).'),
+  })
+  .strict();
+
 const Timeouts = z
   .object({
     mirrorSyncSeconds: seconds(180).describe('Fetching upstream into the mirror.'),
@@ -64,6 +93,14 @@ const Timeouts = z
     backupSeconds: seconds(900).describe('One abra backup or restore.'),
   })
   .strict();
+
+const tierTimeout = z
+  .number()
+  .int()
+  .positive()
+  .max(24 * 3600)
+  .optional()
+  .describe('The tier fails (red, reported as timed out) when it runs longer; its steps keep their own timeouts too.');
 
 /** What the operator knows about one tier of a recipe. */
 const TierPolicy = z
@@ -75,6 +112,7 @@ const TierPolicy = z
         'The tier can never apply to this recipe (e.g. an upgrade from a moving image tag): it is not run, is reported n/a with `reason`, and never turns the recipe red.',
       ),
     reason: z.string().trim().min(1).max(300).optional().describe('Why the tier is expected n/a; shown in the report, JUnit and the Web UI.'),
+    timeoutSeconds: tierTimeout,
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -82,9 +120,33 @@ const TierPolicy = z
     if (!t.expected && t.reason) ctx.addIssue({ code: 'custom', path: ['expected'], message: 'a reason goes with expected: n/a' });
   });
 
-// No install entry: every other tier needs the installed app, so install always runs.
+// install can have a timeout but never be n/a: every other tier needs the installed app.
+const InstallPolicy = z.strictObject(
+  { timeoutSeconds: tierTimeout },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? 'install always runs (every other tier needs it): it takes only timeoutSeconds' : undefined) },
+);
 const TierPolicies = z
-  .object({ upgrade: TierPolicy.optional(), backup: TierPolicy.optional(), restore: TierPolicy.optional(), custom: TierPolicy.optional() })
+  .object({
+    install: InstallPolicy.optional(),
+    upgrade: TierPolicy.optional(),
+    backup: TierPolicy.optional(),
+    restore: TierPolicy.optional(),
+    custom: TierPolicy.optional(),
+  })
+  .strict();
+
+/** A recipe this one needs running during its cold run (a Drone needs a Gitea). */
+const Need = z
+  .object({
+    recipe: recipeName.describe('The recipe needed: one listed under `recipes` (enrolled or not; it is not tested here, only deployed).'),
+    env: z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = needEnvProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe("The variable of this recipe's app env file that gets the dependency's domain, e.g. `GITEA_DOMAIN` (`^[A-Z][A-Z0-9_]*$`)."),
+  })
   .strict();
 
 export const Recipe = z
@@ -97,7 +159,10 @@ export const Recipe = z
     test: TestCommand.optional().describe("The recipe's own test command (the custom tier); n/a when absent."),
     includePrereleases: z.boolean().default(false).describe('Whether a pre-release tag can be the latest release.'),
     timeouts: Timeouts.partial().optional().describe('Per-recipe overrides of `timeouts`, e.g. a longer deploy for a heavy recipe.'),
-    tiers: TierPolicies.optional().describe('Per-tier policy: a tier expected n/a, with why (install always runs).'),
+    tiers: TierPolicies.optional().describe('Per-tier policy: a tier expected n/a, with why (install always runs), and a timeout per tier.'),
+    backup: BackupCheck.optional().describe(
+      'How the backup/restore tiers prove the data round-trips (seed a marker, back up, change it, restore, verify). Absent: coopci writes a marker file at the root of the first volume of the first service labelled backupbot.backup=true, which a dump-style backup (a database) does not save: such recipes need `backup.seed`/`backup.verify`.',
+    ),
     upgradeFrom: recipeVersion
       .optional()
       .describe(
@@ -110,9 +175,21 @@ export const Recipe = z
       .max(3)
       .default(0)
       .describe('Re-run a red tier up to this many times on a fresh cold app; a pass on a re-run is green and reported flaky.'),
+    needs: z
+      .array(Need)
+      .optional()
+      .describe(
+        "Recipes deployed (and torn down) with this one's cold run, dependencies of dependencies first: each at its canonical's version, else its latest release, on a domain of its own, passed to this recipe's env file in `env`.",
+      ),
   })
   .strict()
   .superRefine((r, ctx) => {
+    (r.needs ?? []).forEach((n, j, all) => {
+      if (all.findIndex((m) => m.env === n.env) !== j)
+        ctx.addIssue({ code: 'custom', path: ['needs', j, 'env'], message: `"${n.env}" is already set by another need` });
+      if (all.findIndex((m) => m.recipe === n.recipe) !== j)
+        ctx.addIssue({ code: 'custom', path: ['needs', j, 'recipe'], message: `"${n.recipe}" is already needed` });
+    });
     if (!r.enrolled && !r.exception) {
       ctx.addIssue({ code: 'custom', path: ['exception'], message: 'a recipe that is not enrolled needs an exception with a reason' });
     }
@@ -158,17 +235,25 @@ const SweepNode = z
 
 const Schedule = z
   .object({
+    cron: z.string().optional().describe('A cron expression (`0 3 * * SUN`, `@weekly`) in `timezone`, instead of dayOfWeek/hour/minute.'),
     dayOfWeek: z
       .enum(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', '*'])
-      .default('SUNDAY')
-      .describe('Day of a Temporal calendar spec; `*` for every day.'),
-    hour: z.number().int().min(0).max(23).default(3).describe('Hour of the day, in `timezone`.'),
-    minute: z.number().int().min(0).max(59).default(0).describe('Minute of the hour.'),
+      .optional()
+      .describe('Day of a Temporal calendar spec; `*` for every day (default SUNDAY).'),
+    hour: z.number().int().min(0).max(23).optional().describe('Hour of the day, in `timezone` (default 3).'),
+    minute: z.number().int().min(0).max(59).optional().describe('Minute of the hour (default 0).'),
     timezone: z.string().min(1).default('UTC').describe('IANA time zone name of the calendar.'),
     catchupWindowSeconds: seconds(6 * 24 * 3600).describe("How late a missed run may still start (the old timer's Persistent=true)."),
     paused: z.boolean().default(false).describe('Create or keep the schedule paused.'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.cron === undefined) return;
+    if (s.dayOfWeek !== undefined || s.hour !== undefined || s.minute !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either cron or dayOfWeek/hour/minute, not both' });
+    const parsed = parseCron(s.cron);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', path: ['cron'], message: parsed.problem });
+  });
 
 export const Config = z
   .object({
@@ -226,13 +311,38 @@ export const Config = z
       .optional()
       .describe('Which warm app is the reverse proxy (deployed first, by `coopci proxy deploy` and its schedule).'),
     timeouts: Timeouts.default(Timeouts.parse({})).describe('Step timeouts of the sweep, in seconds.'),
+    canonicals: z
+      .object({
+        diskBudget: z
+          .union([z.string(), z.number()])
+          .optional()
+          .transform((v, ctx) => {
+            if (v === undefined) return undefined;
+            const bytes = parseSize(v);
+            if (bytes === null || bytes === 0) {
+              ctx.addIssue({ code: 'custom', message: `must be a size such as "20GiB", "500MB" or a number of bytes, not ${JSON.stringify(v)}` });
+              return z.NEVER;
+            }
+            return bytes;
+          })
+          .describe(
+            "The most the canonicals' volumes may hold together (e.g. `20GiB`). A new seed whose cold app's data would go past it is refused (SKIPPED disk-budget); no budget when absent.",
+          ),
+      })
+      .strict()
+      .default({ diskBudget: undefined })
+      .describe('Canonicals: their disk budget.'),
     schedules: z
       .object({
         sweep: Schedule.default(Schedule.parse({})).describe('The weekly sweep (Sunday 03:00 UTC by default).'),
         proxy: Schedule.optional().describe('The proxy deploy; no schedule when absent.'),
+        converge: Schedule.optional().describe('The warm converge (every warm app kept at its latest healthy release, in order); no schedule when absent.'),
       })
       .strict()
       .default({ sweep: Schedule.parse({}) }),
+    notifications: Notifications.default({ webhooks: [] }).describe(
+      'Webhooks that alerts, their resolution and sweep summaries are posted to (see README, "Notifications"). Their URLs stay on the worker.',
+    ),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -259,6 +369,21 @@ export const Config = z
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'taskQueue'], message: `task queue "${n.taskQueue}" is already used; each node needs its own` });
       }
     });
+    // Cold-run dependencies: each names a recipe of the config, and none needs itself, directly or not.
+    const recipeNames = new Set(c.recipes.map((r) => r.name));
+    c.recipes.forEach((r, i) =>
+      (r.needs ?? []).forEach((n, j) => {
+        if (!recipeNames.has(n.recipe))
+          ctx.addIssue({ code: 'custom', path: ['recipes', i, 'needs', j, 'recipe'], message: `"${n.recipe}" is not a recipe in recipes` });
+      }),
+    );
+    const cycle = findNeedsCycle(c.recipes);
+    if (cycle) {
+      // Reported on the first recipe of the cycle, at its need that goes round.
+      const i = c.recipes.findIndex((r) => r.name === cycle[0]);
+      const j = c.recipes[i]!.needs!.findIndex((n) => n.recipe === cycle[1]);
+      ctx.addIssue({ code: 'custom', path: ['recipes', i, 'needs', j], message: `cycle ${cycle.join(' → ')}` });
+    }
     if (!c.recipes.some((r) => r.enrolled)) {
       ctx.addIssue({ code: 'custom', path: ['recipes'], message: 'no recipe is enrolled: the sweep would silently do nothing' });
     }

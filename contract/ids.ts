@@ -8,6 +8,9 @@ export const SWEEP_LOCK_ID = 'coopci-sweep-lock';
 
 export const SWEEP_SCHEDULE_ID = 'coopci-weekly-sweep';
 export const PROXY_SCHEDULE_ID = 'coopci-proxy-deploy';
+export const CONVERGE_SCHEDULE_ID = 'coopci-warm-converge';
+/** Temporal appends the scheduled time, e.g. converge-warm-scheduled-2026-11-22T02:00:00Z. */
+export const SCHEDULED_CONVERGE_ID_PREFIX = 'converge-warm-scheduled';
 
 /** Temporal appends the scheduled time, e.g. sweep-scheduled-2026-11-22T03:00:00Z. */
 export const SCHEDULED_SWEEP_ID_PREFIX = 'sweep-scheduled';
@@ -19,6 +22,11 @@ export function manualSweepId(now = new Date()): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}`;
+}
+
+/** An on-demand run of one recipe (`coopci run`), named after the recipe and its start time: run-hello-20261123T131800Z. */
+export function onDemandRunId(recipe: string, now = new Date()): string {
+  return `run-${recipe}-${manualSweepId(now).slice('sweep-'.length)}`;
 }
 
 /** A recipe of a sweep: `<sweep-id>/<recipe>`, and `/retry-N` for the operator's retries. */

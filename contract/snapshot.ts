@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import { uiWorkflowsUrl } from '../config/temporal';
+import { notifyTargetsOf } from '../config/notifications';
 import type { ConfigSnapshot, RecipeSpec } from './types';
 
 /**
@@ -22,6 +23,7 @@ export function snapshotOf(config: Config, file: string, digest: string, only?: 
     digest,
     lanes: config.sweep.lanes,
     ...(config.nodes.length > 0 ? { nodes: config.nodes } : {}),
+    ...(config.proxy ? { proxyApp: config.proxy.app } : {}),
     recipes,
     env: {
       stateDir: config.stateDir,
@@ -32,6 +34,8 @@ export function snapshotOf(config: Config, file: string, digest: string, only?: 
       liveWarmDomains: config.warm.map((w) => w.domain),
       timeouts: config.timeouts,
       uiWorkflows: uiWorkflowsUrl(config),
+      ...(config.canonicals.diskBudget ? { diskBudgetBytes: config.canonicals.diskBudget } : {}),
+      notify: notifyTargetsOf(config.notifications),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Label } from '../domain/label';
 import type { Timeouts } from '../domain/timeouts';
 import type { WarmOutcome } from '../domain/warm-outcome';
 import type { HealthGate, Recipe } from '../config/schema';
+import type { NotifyTargets } from '../config/notifications';
 
 export type { Label };
 
@@ -24,6 +25,10 @@ export interface RunEnv {
   timeouts: Timeouts;
   /** The Web UI's workflow list for the namespace, for links in reports (absent in runs from before it). */
   uiWorkflows?: string;
+  /** canonicals.diskBudget in bytes: a seed that would go past it is refused (absent: no budget). */
+  diskBudgetBytes?: number;
+  /** Which webhooks want which events, by name only (their URLs stay on the worker); absent in runs from before. */
+  notify?: NotifyTargets;
 }
 
 // flakeRetries is optional: inputs recorded before it existed do not carry it.
@@ -37,10 +42,27 @@ export interface RecipeInput {
   reportTo?: string;
   /** The scale-out node it runs on (absent: the one node); recorded with its canonical. */
   node?: string;
+  /** An on-demand run (`coopci run`): a chosen ref, never promoted. Absent: the sweep's decision and promote. */
+  onDemand?: OnDemand;
 }
 
-export const TIERS = ['install', 'upgrade', 'backup', 'restore', 'custom'] as const;
-export type TierName = (typeof TIERS)[number];
+/** The input of an on-demand run's workflow (`coopci run`, or `temporal workflow start --type recipeRunWorkflow`). */
+export interface RunInput extends OnDemand {
+  recipe: string;
+}
+
+/** What an operator asked of an on-demand run. */
+export interface OnDemand {
+  /** A branch, tag or commit of upstream; absent: the latest release tag. */
+  ref?: string;
+  /** Reattach: upgrade a copy of the canonical's volumes from the canonical's version to the ref (never the canonical itself). */
+  quick?: boolean;
+  /** Only these tiers run (install always does); absent: every tier. */
+  tiers?: TierName[];
+}
+
+export { TIERS, type TierName } from '../domain/tiers';
+import type { TierName } from '../domain/tiers';
 
 export interface TierResult {
   tier: TierName;
@@ -51,6 +73,8 @@ export interface TierResult {
   junit?: string;
   /** Red first, green on this re-run (flakeRetries): a flake an operator should see. */
   flaky?: number;
+  /** Where the tier's time went: its commands and waits merged by label, largest first, bounded (domain/timing aggregateSteps). */
+  steps?: { kind: 'command' | 'wait'; what: string; ms: number; n?: number }[];
 }
 
 export type RecipePhase = 'pending' | 'waiting' | 'mirror-sync' | 'deciding' | `tier:${TierName}` | 'teardown' | 'promote' | 'labelling' | 'done';
@@ -64,6 +88,10 @@ export interface RecipeResult {
   canonical: { before: string | null; after: string | null };
   decision: string;
   tiers: TierResult[];
+  /** The canonical's volumes, measured after its promote (bytes). */
+  canonicalBytes?: number;
+  /** On-demand runs: the ref asked for and the commit it resolved to. */
+  ref?: { name: string; commit: string; quick: boolean };
   workflowId: string;
   startedAt: string;
   endedAt: string;
@@ -130,6 +158,8 @@ export interface ConfigSnapshot {
   lanes: number;
   /** Scale-out: one lane per node, each on the node's own task queue (absent: one node). */
   nodes?: SweepNode[];
+  /** The warm app that is the proxy: a sweep waits while it is being deployed (absent in snapshots from before). */
+  proxyApp?: string;
   /** Scale-out: recipes whose canonical lives on a node run there, always (recipe → node name). */
   pins?: Record<string, string>;
 }

@@ -1,9 +1,11 @@
 import type { CanonicalRecord } from './registry-record';
 
-export type Label = 'PROMOTED' | 'GREEN_BUT_PROMOTE_FAILED' | 'FAILED' | 'SKIPPED';
+/** TESTED: an on-demand run that went green; such runs never promote, whatever they tested. */
+export type Label = 'PROMOTED' | 'GREEN_BUT_PROMOTE_FAILED' | 'FAILED' | 'SKIPPED' | 'TESTED';
 
 /** What the run itself concluded, before the registry is consulted. */
-export type RunOutcome = { kind: 'skipped'; reason: string } | { kind: 'red'; reason: string } | { kind: 'green'; testedVersion: string };
+export type RunOutcome =
+  { kind: 'skipped'; reason: string } | { kind: 'red'; reason: string } | { kind: 'green'; testedVersion: string } | { kind: 'tested'; reason: string };
 
 export interface LabelledResult {
   label: Label;
@@ -22,6 +24,8 @@ export function labelResult(outcome: RunOutcome, record: CanonicalRecord | null)
       return { label: 'SKIPPED', reason: outcome.reason };
     case 'red':
       return { label: 'FAILED', reason: `${outcome.reason} (canonical unchanged: ${canonical})` };
+    case 'tested':
+      return { label: 'TESTED', reason: `${outcome.reason} (canonical unchanged: ${canonical})` };
     case 'green':
       if (record && record.version === outcome.testedVersion) {
         return { label: 'PROMOTED', reason: `canonical is ${record.version}` };

@@ -9,6 +9,8 @@ export interface PromoteInputs {
   quick: boolean;
   /** An operator-chosen ref instead of the decided release tag. */
   refOverride: boolean;
+  /** An on-demand run (`coopci run`), whatever it tested: it checks, it never changes a canonical. */
+  onDemand?: boolean;
 }
 
 export type GateVerdict = { allowed: true } | { allowed: false; reasons: string[] };
@@ -21,5 +23,6 @@ export function promoteGate(p: PromoteInputs): GateVerdict {
   if (!isVersion(p.testedRef)) reasons.push(`tested ref "${p.testedRef}" is not a release tag`);
   if (p.quick) reasons.push('quick (warm) runs never promote');
   if (p.refOverride) reasons.push('an explicit ref override never promotes');
+  if (p.onDemand) reasons.push('on-demand runs never promote');
   return reasons.length === 0 ? { allowed: true } : { allowed: false, reasons };
 }

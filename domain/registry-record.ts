@@ -15,6 +15,16 @@ export const CanonicalRecord = z.object({
 });
 export type CanonicalRecord = z.infer<typeof CanonicalRecord>;
 
+/** A canonical's volumes and their sizes, measured after its promote (for the disk budget and reports). */
+export const CanonicalUsage = z
+  .object({
+    bytes: z.number().int().nonnegative(),
+    volumes: z.array(z.object({ name: z.string().min(1), bytes: z.number().int().nonnegative() }).strict()),
+    measuredAt: z.string().datetime(),
+  })
+  .strict();
+export type CanonicalUsage = z.infer<typeof CanonicalUsage>;
+
 /**
  * Written before a seed's `app new` and removed once its record is written:
  * the proof that data found at a canonical's domain with no record is a

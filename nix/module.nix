@@ -82,7 +82,12 @@ in
     applySchedules = mkOption {
       type = types.bool;
       default = true;
-      description = "Create or update the Temporal schedules (weekly sweep, proxy deploy) each time the worker starts.";
+      description = "Create or update the Temporal schedules (weekly sweep, proxy deploy, converge) each time the worker starts.";
+    };
+    convergeAtStart = mkOption {
+      type = types.bool;
+      default = true;
+      description = "Start the warm converge (proxy first) each time the worker starts, after the schedules: a host booted from scratch comes up with its warm apps.";
     };
     devServer = {
       enable = mkEnableOption "a single-host Temporal dev server (SQLite file, Web UI on 127.0.0.1:8233) for the worker";
@@ -133,7 +138,7 @@ in
       path = [ pkgs.git pkgs.docker ] ++ optionals (cfg.abraPackage != null) [ cfg.abraPackage ];
       environment = temporalEnv // { COOPCI_CONFIG = "${configFile}"; };
       serviceConfig = hardening // {
-        ExecStart = "${coopci} worker" + lib.optionalString cfg.applySchedules " --apply-schedules";
+        ExecStart = "${coopci} worker" + lib.optionalString cfg.applySchedules " --apply-schedules" + lib.optionalString cfg.convergeAtStart " --converge-at-start";
         Restart = "always";
         RestartSec = 5;
         User = "coopci";

@@ -1,6 +1,7 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { CanonicalRecord, recordTransition, SeedMarker } from '../domain/registry-record';
+import { CanonicalRecord, CanonicalUsage, recordTransition, SeedMarker } from '../domain/registry-record';
 import { readJson, writeJsonAtomic } from './json-store';
 import { paths } from './paths';
 
@@ -31,6 +32,24 @@ export const canonicals = {
   /** Refuses a promote of a release older than the canonical's: its data may already be migrated past it. */
   assertNotBackwards(recipe: string, existing: CanonicalRecord | null, version: string): void {
     if (recordTransition(existing?.version ?? null, version) === 'backwards') throw backwards(recipe, existing!.version, version);
+  },
+
+  readUsage: (stateDir: string, recipe: string) => readJson(paths.usage(stateDir, recipe), CanonicalUsage),
+  writeUsage: (stateDir: string, recipe: string, volumes: CanonicalUsage['volumes']) =>
+    writeJsonAtomic(
+      paths.usage(stateDir, recipe),
+      CanonicalUsage.parse({ bytes: volumes.reduce((n, v) => n + v.bytes, 0), volumes, measuredAt: new Date().toISOString() }),
+    ),
+
+  /** What the canonicals' volumes hold together, from their last measurements (other than `except`'s). */
+  async usedBytes(stateDir: string, except?: string): Promise<number> {
+    const recipes = await readdir(path.join(stateDir, 'registry')).catch(() => [] as string[]);
+    let total = 0;
+    for (const r of recipes) {
+      if (r === except || !(await canonicals.read(stateDir, r).catch(() => null))) continue;
+      total += (await canonicals.readUsage(stateDir, r).catch(() => null))?.bytes ?? 0;
+    }
+    return total;
   },
 
   readSeedMarker: (stateDir: string, recipe: string) => readJson(paths.seedMarker(stateDir, recipe), SeedMarker),

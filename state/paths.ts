@@ -6,6 +6,8 @@ import { runDirOf, safeSegment } from '../domain/run-layout';
 export const paths = {
   mirror: (stateDir: string, recipe: string) => path.join(stateDir, 'mirrors', `${assertRecipeName(recipe)}.git`),
   canonical: (stateDir: string, recipe: string) => path.join(stateDir, 'registry', assertRecipeName(recipe), 'canonical.json'),
+  /** The canonical's volumes and their sizes, measured after its last promote. */
+  usage: (stateDir: string, recipe: string) => path.join(stateDir, 'registry', assertRecipeName(recipe), 'usage.json'),
   seedMarker: (stateDir: string, recipe: string) => path.join(stateDir, 'registry', assertRecipeName(recipe), 'seeding.json'),
   runDir: (stateDir: string, sweepId: string, recipe?: string) => runDirOf(stateDir, sweepId, recipe && assertRecipeName(recipe)),
   lastGood: (stateDir: string, app: string) => path.join(stateDir, 'warm', assertRecipeName(app), 'last-good.json'),

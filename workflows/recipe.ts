@@ -1,6 +1,8 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  TimeoutFailure,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -25,7 +27,21 @@ import { releaseLock, startLock, takeLock, type Lock } from './lock';
 import { recipeLockId } from '../contract/ids';
 import { SA } from '../contract/search-attributes';
 import { abortSignal, progressSignal, recipeStatusQuery } from '../contract/messages';
-import { TIERS, type TierName, type RecipeInput, type RecipePhase, type RecipeResult, type RecipeStatus, type TierResult } from '../contract/types';
+import {
+  TIERS,
+  type OnDemand,
+  type TierName,
+  type RecipeInput,
+  type RecipePhase,
+  type RecipeResult,
+  type RecipeStatus,
+  type TierResult,
+} from '../contract/types';
+import type { CanonicalRecord } from '../domain/registry-record';
+// Cold-run dependencies (recipes[].needs), in coldRun.
+import { sleep } from '@temporalio/workflow';
+import { lockRetryDelayMs } from '../domain/lock';
+import type { RecipeSpec } from '../contract/types';
 
 /** Patch id: progress signals only for long phases, not awaited (see README "Changing workflows"). */
 export const QUIET_PROGRESS = 'quiet-progress-signals';
@@ -66,6 +82,9 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     retry: { maximumAttempts: 2, initialInterval: '5s' },
     cancellationType,
   });
+  /** A tier with a timeout of its own (tiers.<tier>.timeoutSeconds): one attempt within it, cancelled when it runs over. */
+  const tierActsWithin = (seconds: number) =>
+    proxyActivities<Activities>({ startToCloseTimeout: `${seconds}s`, heartbeatTimeout: '20s', retry: { maximumAttempts: 1 }, cancellationType });
   const cleanup = proxyActivities<Activities>({
     startToCloseTimeout: `${3 * t.teardownSeconds + 60}s`,
     heartbeatTimeout: '20s',
@@ -120,8 +139,14 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   /** What became of the canonical after a failed advance (restored, or why not), for the result's reason. */
   let restoreNote: string | null = null;
   let decision = 'not decided';
+  /** On-demand runs: the ref asked for, and what it resolved to. */
+  let ref: RecipeResult['ref'];
   let promoteError: string | null = null;
   let teardownError: string | null = null;
+  /** The cold app's volumes at teardown (null: not measured, e.g. a run recorded before it was). */
+  let coldBytes: number | null = null;
+  /** The canonical's volumes after its promote. */
+  let canonicalBytes: number | undefined;
 
   let lock: Lock | null = null;
   const outcome: RunOutcome = await work
@@ -147,6 +172,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       const canonical = await quick.readCanonical({ env, recipe: recipe.name });
       before = canonical?.version ?? null;
       beforeDomain = canonical?.domain ?? null;
+      if (input.onDemand) return await onDemandRun(input.onDemand, tags, canonical);
       const releases = { includePrereleases: recipe.includePrereleases };
       const d = decide(latestRelease(tags, releases), before);
       const ignored = describeIgnoredTags(ignoredTags(tags, releases));
@@ -179,9 +205,10 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
           snapshotted = true;
         }
         const { domain } = await promoteActs.promoteDeploy.executeWithOptions({ summary: `promote ${recipe.name} ${tested}: deploy + gate` }, [
-          { ...base, version: tested, ...(input.node ? { node: input.node } : {}) },
+          { ...base, version: tested, ...(input.node ? { node: input.node } : {}), ...(coldBytes !== null ? { coldBytes } : {}) },
         ]);
-        await promoteActs.promoteIdle.executeWithOptions({ summary: `promote ${recipe.name}: back to idle, volumes kept` }, [{ ...base, domain }]);
+        const idle = await promoteActs.promoteIdle.executeWithOptions({ summary: `promote ${recipe.name}: back to idle, volumes kept` }, [{ ...base, domain }]);
+        canonicalBytes = idle?.bytes;
         await promoteActs.recordCanonical.executeWithOptions({ summary: `record canonical ${recipe.name} ${tested}` }, [
           { ...base, version: tested, commit: cold.commit, domain, ...(input.node ? { node: input.node } : {}) },
         ]);
@@ -192,6 +219,9 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       } catch (e) {
         if (advance && snapshotted && !recorded) restoreNote = await restoreCanonical(advance.from, advance.domain);
         if (isCancellation(e)) throw e;
+        // Refused before anything was deployed: not a failed promote, a seed that does not fit (SKIPPED disk-budget).
+        if (e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.type === 'DiskBudget')
+          return { kind: 'skipped', reason: e.cause.message };
         promoteError = causeMessage(e);
       }
       return { kind: 'green', testedVersion: tested };
@@ -217,6 +247,8 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       canonical: { before, after: record?.version ?? null },
       decision,
       tiers,
+      ...(ref ? { ref } : {}),
+      ...(canonicalBytes !== undefined ? { canonicalBytes } : {}),
       workflowId,
       startedAt,
       endedAt: new Date().toISOString(),
@@ -228,6 +260,50 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     await setPhase('done', `${result.label}: ${result.reason}`);
     return result;
   });
+
+  /**
+   * An on-demand run (`coopci run`): the operator's ref (a branch, tag or
+   * commit; the latest release tag when none was named) cold-run like a
+   * sweep's, or with `quick` on a copy of the canonical's data, under the
+   * same recipe lock. Green is TESTED: the promote gate refuses every
+   * on-demand run, so no canonical is ever written or changed.
+   */
+  async function onDemandRun(od: OnDemand, tags: string[], canonical: CanonicalRecord | null): Promise<RunOutcome> {
+    const releases = { includePrereleases: recipe.includePrereleases };
+    const name = od.ref ?? latestRelease(tags, releases);
+    if (!name) {
+      const ignored = describeIgnoredTags(ignoredTags(tags, releases));
+      return { kind: 'red', reason: `no release to test: name a branch, tag or commit with --ref${ignored ? ` (${ignored})` : ''}` };
+    }
+    let resolved: { commit: string; kind: string; release: string | null };
+    try {
+      resolved = await quick.resolveRef.executeWithOptions({ summary: `resolve ${recipe.name} ${name}` }, [{ ...base, ref: name }]);
+    } catch (e) {
+      if (isCancellation(e)) throw e;
+      return { kind: 'red', reason: `ref ${name}: ${causeMessage(e)}` };
+    }
+    ref = { name, commit: resolved.commit, quick: od.quick === true };
+    version = resolved.release ?? name;
+    status.version = version;
+    upsertSearchAttributes([{ key: SA.version, value: version }]);
+    const at = `${resolved.kind} ${name} at ${resolved.commit.slice(0, 8)}`;
+    decision = `on-demand run of ${at}${od.quick ? `, quick: on a copy of the canonical's data (${canonical?.version ?? 'no canonical'})` : ''}; never promoted`;
+    if (od.quick && !canonical)
+      return { kind: 'red', reason: `--quick upgrades a copy of the canonical's data, and ${recipe.name} has no canonical: run without --quick` };
+    // A release tag deploys as a release; any other ref deploys the commit as it is (abra's --chaos).
+    const cold = await coldRun(resolved.release ?? resolved.commit, tags, od);
+    if ('red' in cold) return { kind: 'red', reason: cold.red + (teardownError ? `; teardown failed: ${teardownError}` : '') };
+    if (teardownError) return { kind: 'red', reason: `teardown failed: ${teardownError}` };
+    const gate = promoteGate({
+      enrolled: recipe.enrolled,
+      green: true,
+      testedRef: resolved.release ?? name,
+      quick: od.quick === true,
+      refOverride: od.ref !== undefined,
+      onDemand: true,
+    });
+    return { kind: 'tested', reason: `green on ${at}; not promoted: ${gate.allowed ? 'on-demand run' : gate.reasons.join('; ')}` };
+  }
 
   /**
    * One writer per recipe: its cold app, mirror, abra checkout and canonical
@@ -282,16 +358,45 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     });
   }
 
-  /** Runs the tiers in order, stopping at the first red one; the cold app is torn down in every case. */
-  async function coldRun(tested: string, tags: string[]): Promise<{ red: string } | { commit: string }> {
+  /**
+   * Runs the tiers in order, stopping at the first red one; the cold app is
+   * torn down in every case. With recipes[].needs, the dependencies are
+   * deployed first (under their recipe locks) and torn down after the cold
+   * app, whatever happens. Without needs (every run recorded before needs
+   * existed) not one command is added, so old histories replay: no patch.
+   */
+  async function coldRun(tested: string, tags: string[], onDemand?: OnDemand): Promise<{ red: string } | { commit: string }> {
+    const hasNeeds = (recipe.needs?.length ?? 0) > 0;
+    /** Dependency locks held, dependencies asked to deploy (each torn down, even a failed one), and the env the cold app gets. */
+    const depLocks: Lock[] = [];
+    const deployedDeps: RecipeSpec[] = [];
+    let needsEnv: Record<string, string> | null = null;
     try {
-      const plan = await tierActs.prepareColdRun.executeWithOptions({ summary: `prepare cold run ${recipe.name} ${tested}` }, [
-        { ...base, version: tested, tags },
-      ]);
-      const runTier = (tier: TierName, fresh: boolean) =>
-        tierActs.runTier.executeWithOptions({ summary: `${tier} ${recipe.name} ${tested}${fresh ? ' (re-run on a fresh cold app)' : ''}` }, [
-          { ...base, ...plan, tier, version: tested, runDir, ...(fresh ? { fresh } : {}) },
-        ]);
+      if (hasNeeds) {
+        const red = await deployDependencies();
+        if (red) return { red };
+      }
+      const plan = {
+        ...(await tierActs.prepareColdRun.executeWithOptions({ summary: `prepare cold run ${recipe.name} ${tested}` }, [
+          { ...base, version: tested, tags, ...(onDemand ? { onDemand } : {}) },
+        ])),
+        // The dependencies' domains, for the cold app's env file (runTier's install and upgrade).
+        ...(needsEnv ? { needsEnv } : {}),
+      };
+      const runTier = async (tier: TierName, fresh: boolean): Promise<TierResult> => {
+        const limit = recipe.tiers?.[tier]?.timeoutSeconds;
+        const acts = limit ? tierActsWithin(limit) : tierActs;
+        try {
+          return await acts.runTier.executeWithOptions({ summary: `${tier} ${recipe.name} ${tested}${fresh ? ' (re-run on a fresh cold app)' : ''}` }, [
+            { ...base, ...plan, tier, version: tested, runDir, ...(fresh ? { fresh } : {}) },
+          ]);
+        } catch (e) {
+          // The tier's own limit (tiers.<tier>.timeoutSeconds) is a red tier, not a broken run; the cold app is torn down as always.
+          if (limit && isTimeout(e))
+            return { tier, status: 'fail', reason: `timed out after ${limit}s (tiers.${tier}.timeoutSeconds)`, durationMs: limit * 1000 };
+          throw e;
+        }
+      };
       const reruns = recipe.flakeRetries ?? 0;
       for (const tier of TIERS) {
         await setPhase(`tier:${tier}`);
@@ -323,12 +428,149 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       teardownError = await CancellationScope.nonCancellable(async () => {
         await setPhase('teardown');
         try {
-          await cleanup.teardownColdApp.executeWithOptions({ summary: `teardown cold ${recipe.name}` }, [base]);
+          // What its volumes held: about what a seed of it would hold (the disk budget's estimate).
+          coldBytes = (await cleanup.teardownColdApp.executeWithOptions({ summary: `teardown cold ${recipe.name}` }, [base]))?.bytes ?? null;
           return null;
         } catch (e) {
           return causeMessage(e);
         }
       });
+      if (hasNeeds) {
+        // After the cold app (it may use them to the end); leftovers are red like the cold app's.
+        const depErrors = await teardownDependencies();
+        if (depErrors) teardownError = teardownError ? `${teardownError}; ${depErrors}` : depErrors;
+      }
+    }
+
+    /**
+     * The recipes this one needs, in deploy order (a dependency's own first),
+     * each deployed at its own dependency domain by one activity, under that
+     * recipe's lock. Their specs, domains and the env values come from the
+     * worker's config through planDependencies: the sweep's input carries
+     * only this recipe, and an activity resolves every recipe from the
+     * worker's config anyway (activities/trusted.ts); the plan is an activity
+     * result, so it is in the history and replays as it ran. Returns a red
+     * reason naming the dependency, or null.
+     */
+    async function deployDependencies(): Promise<string | null> {
+      let planned: Awaited<ReturnType<Activities['planDependencies']>>;
+      try {
+        planned = await quick.planDependencies.executeWithOptions({ summary: `plan dependencies of ${recipe.name}` }, [base]);
+      } catch (e) {
+        if (isCancellation(e)) throw e;
+        return `dependencies: ${causeMessage(e)}`;
+      }
+      const waited = await takeDependencyLocks(planned.deps.map((d) => d.recipe.name));
+      if (waited) return waited;
+      for (const dep of planned.deps) {
+        await setPhase('tier:install', `dependency ${dep.recipe.name} at ${dep.domain}`);
+        deployedDeps.push(dep.recipe);
+        try {
+          const done = await dependencyActs(dep.recipe, 'deploy').deployDependency.executeWithOptions(
+            { summary: `dependency ${dep.recipe.name} for ${recipe.name}` },
+            [{ env, recipe: dep.recipe, dependent: recipe.name }],
+          );
+          log.info('dependency deployed', {
+            recipe: recipe.name,
+            dependency: dep.recipe.name,
+            version: done.version,
+            source: done.source,
+            domain: done.domain,
+          });
+        } catch (e) {
+          if (isCancellation(e)) throw e;
+          return `dependency ${dep.recipe.name} failed: ${causeMessage(e)}`;
+        }
+      }
+      needsEnv = planned.env;
+      return null;
+    }
+
+    /**
+     * Every dependency's recipe lock, or none: a run holding some while it
+     * waits for another could deadlock with a run holding that one (its own)
+     * and waiting for one of ours. Held ones are released before each wait;
+     * a run then holds only its own lock while it waits, and a chain of waits
+     * follows `needs`, which has no cycle. Returns a red reason after
+     * RECIPE_LOCK_WAIT_MS, or null with every lock held.
+     */
+    async function takeDependencyLocks(names: string[]): Promise<string | null> {
+      const begun = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        let held: { name: string; by: string } | null = null;
+        for (const name of names) {
+          const lockId = recipeLockId(name);
+          try {
+            depLocks.push(
+              await takeLock({
+                lockId,
+                start: () => startLock(lockId, `${name} held by ${workflowId} (a dependency of ${recipe.name})`),
+                whenHeld: 'refuse',
+                refusal: (h) => {
+                  held = { name, by: `${h.holder ?? 'an unknown holder'}${h.note ? ` (${h.note})` : ''}` };
+                  return ApplicationFailure.nonRetryable(`${name} is held by ${held.by}`, 'RecipeLocked', h.holder);
+                },
+              }),
+            );
+          } catch (e) {
+            if (!held) throw e;
+            break;
+          }
+        }
+        const blocked = held as { name: string; by: string } | null;
+        if (!blocked) return null;
+        while (depLocks.length > 0) {
+          await releaseLock(depLocks[depLocks.length - 1]!);
+          depLocks.pop();
+        }
+        const waitedMs = Date.now() - begun;
+        if (waitedMs >= RECIPE_LOCK_WAIT_MS)
+          return `dependency ${blocked.name} is held by ${blocked.by}; waited ${Math.round(waitedMs / 60_000)} minutes, did not run`;
+        void setPhase('waiting', `for ${blocked.by}, which holds ${blocked.name} (a dependency of ${recipe.name})`);
+        await sleep(lockRetryDelayMs(attempt));
+      }
+    }
+
+    /** Tears down every dependency asked to deploy, last first, then releases their locks; not cancellable. Returns what failed, or null. */
+    function teardownDependencies(): Promise<string | null> {
+      return CancellationScope.nonCancellable(async () => {
+        const errors: string[] = [];
+        for (const dep of [...deployedDeps].reverse()) {
+          try {
+            await dependencyActs(dep, 'teardown').teardownDependency.executeWithOptions({ summary: `teardown dependency ${dep.name} for ${recipe.name}` }, [
+              { env, recipe: dep, dependent: recipe.name },
+            ]);
+          } catch (e) {
+            errors.push(`dependency ${dep.name}: ${causeMessage(e)}`);
+          }
+        }
+        // Released only once their apps are gone (a released lock lets the dependency's own run move its checkout).
+        for (const lock of depLocks.splice(0).reverse()) await releaseLock(lock).catch(() => undefined);
+        return errors.length > 0 ? errors.join('; ') : null;
+      });
+    }
+
+    /** A dependency's steps, sized by its own effective timeouts and gate (as the cold run's are by the recipe's). */
+    function dependencyActs(dep: RecipeSpec, step: 'deploy' | 'teardown') {
+      const dt = effectiveTimeouts(env.timeouts, dep.timeouts);
+      if (step === 'teardown')
+        return proxyActivities<Activities>({
+          startToCloseTimeout: `${3 * dt.teardownSeconds + 60}s`,
+          heartbeatTimeout: '20s',
+          retry: { maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2 },
+        });
+      return proxyActivities<Activities>({
+        // Mirror sync and checkout, clearing a crashed attempt's leftovers, app new, deploy, convergence and the gate, with margin.
+        startToCloseTimeout: `${4 * dt.mirrorSyncSeconds + 3 * dt.teardownSeconds + 2 * dt.deploySeconds + dt.convergeSeconds + dep.health.deadlineSeconds + 60}s`,
+        heartbeatTimeout: '20s',
+        retry: { maximumAttempts: 2, initialInterval: '5s' },
+        cancellationType,
+      });
     }
   }
+}
+
+/** An activity that ran over its start-to-close timeout. */
+function isTimeout(e: unknown): boolean {
+  return e instanceof ActivityFailure && e.cause instanceof TimeoutFailure;
 }

@@ -10,13 +10,15 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { recipeWorkflowId, SCHEDULED_SWEEP_ID_PREFIX, SWEEP_LOCK_ID } from '../contract/ids';
+import { recipeWorkflowId, SCHEDULED_SWEEP_ID_PREFIX, SWEEP_LOCK_ID, warmLockId } from '../contract/ids';
+import { lockRetryDelayMs } from '../domain/lock';
 import {
   abortSignal,
   type ControlAnswer,
@@ -35,12 +37,16 @@ import { shortReason } from '../domain/short-reason';
 import type { Activities } from './activity-types';
 import { causeMessage } from './errors';
 import { lockWorkflow, takeLock } from './lock';
+import { notifyWebhooks } from './notify';
+import { summarizeSweep } from '../domain/notification';
 import { recipeWorkflow } from './recipe';
 
 /** Patch id: the lock outlives a continue-as-new (ABANDON, stale locks healed), and long sweeps continue as new. */
 export const SWEEP_CONTINUE_AS_NEW = 'sweep-continue-as-new';
 /** Patch id: the sweep lock is taken through takeLock (stale locks cleared by run id, and only once the dead sweep's recipes have ended; scheduled sweeps wait). */
 export const LOCK_BY_RUN_ID = 'lock-by-run-id';
+/** Patch id: a sweep does not start its recipes while the proxy is being deployed (a converge's, a schedule's or by hand). */
+export const WAIT_FOR_PROXY_DEPLOY = 'wait-for-proxy-deploy';
 /** A scheduled sweep waits this long at most for a sweep started by hand. */
 const SCHEDULED_SWEEP_WAITS_MS = 24 * 3600_000;
 /** Well below Temporal's 10,240-event warning, leaving room for the retry pass and signals. */
@@ -145,9 +151,26 @@ class Sweep {
       this.status.recipes.push(s);
     }
     this.queue = [...this.snapshot.recipes];
+    if (this.snapshot.proxyApp && patched(WAIT_FOR_PROXY_DEPLOY)) await this.waitForProxyDeploy(this.snapshot.proxyApp);
     // An abort that arrived while the sweep was starting stands: every recipe is then SKIPPED, aborted.
     if (!this.aborting()) this.status.state = 'running';
     return lock;
+  }
+
+  /**
+   * Every recipe's health gate and canonical goes through the proxy: while it
+   * is being deployed (and may be rolled back) the sweep waits, looking at
+   * the proxy's warm lock less and less often.
+   */
+  private async waitForProxyDeploy(app: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const lock = await acts.lockState.executeWithOptions({ summary: `is ${app} being deployed?` }, [{ lockId: warmLockId(app) }]);
+      if (lock.state !== 'held' || this.aborting()) return;
+      setCurrentDetails(
+        `waiting for the deploy of **${app}** (${lock.holder ?? 'started by hand'}) to end: a sweep does not start while the proxy is being deployed`,
+      );
+      await sleep(lockRetryDelayMs(attempt));
+    }
   }
 
   ready(): void {
@@ -231,9 +254,35 @@ class Sweep {
       results: this.snapshot.recipes.map((r) => this.results.get(r.name)!),
     };
     result.reportFile = await acts.writeSweepReport.executeWithOptions({ summary: 'write sweep report' }, [{ env: this.snapshot.env, result }]);
+    await this.notify(result);
     this.showProgress();
     log.info('sweep done', { aborted: result.aborted, labels: result.results.map((r) => `${r.recipe}=${r.label}`).join(' '), report: result.reportFile });
     return result;
+  }
+
+  /**
+   * The sweep's summary, and the alerts its recipes raised (a canonical not
+   * restored), to the webhooks that want them; then how each delivery went,
+   * in the report. Never changes the sweep's result.
+   */
+  private async notify(result: SweepResult): Promise<void> {
+    const summary = summarizeSweep(result);
+    const env = this.snapshot.env;
+    const since = summary.since;
+    const recipes = result.results.map((r) => r.recipe);
+    const keys = await notifyWebhooks(env, [{ kind: 'sweep', summary }], async () =>
+      since
+        ? (await acts.sweepAlertKeys.executeWithOptions({ summary: 'alerts raised by this sweep' }, [{ env, recipes, since }])).map((alertKey) => ({
+            kind: 'alert' as const,
+            alertKey,
+          }))
+        : [],
+    );
+    if (keys.length > 0) {
+      await acts.noteNotificationsInReport
+        .executeWithOptions({ summary: 'notifications in the report' }, [{ env, sweepId: this.sweepId, keys }])
+        .catch((e) => log.warn('notifications not added to the report', { error: causeMessage(e) }));
+    }
   }
 
   private handleMessages(): void {

@@ -30,6 +30,8 @@ import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
 import { releaseLock, startLock, type Lock } from './lock';
+import { notifyWebhooks } from './notify';
+import type { NotifyRef } from '../domain/notification';
 import { SA } from '../contract/search-attributes';
 import { warmLockId } from '../contract/ids';
 import { abortSignal, warmDeployStatusQuery } from '../contract/messages';
@@ -147,15 +149,21 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
    * next deploy of the app go and says how this one ended.
    */
   async function conclude(c: WarmConclusion, release: string, lastGoodBefore: string | null, rejected: string | null = null): Promise<WarmDeployResult> {
+    const notify: NotifyRef[] = [];
     if (c.outcome === 'HEALTHY') {
       await acts.recordLastGood({ ...w, version: release });
-      if (oneWriter) await acts.resolveWarmAlerts({ env: w.env, app, by: workflowId, at: new Date().toISOString() });
+      const at = new Date().toISOString();
+      const resolved = oneWriter ? await acts.resolveWarmAlerts({ env: w.env, app, by: workflowId, at }) : [];
+      if (resolved.length > 0) notify.push({ kind: 'resolved', app, version: release, by: workflowId, at });
     }
     if (rejected) {
       await acts.rejectWarmRelease({ env: w.env, app, rejection: { version: release, ts: startTime.toISOString(), why: rejected, workflowId } });
     }
     const alert = c.alert ? await raise(c.alert.reason, c.alert.state, release, lastGoodBefore) : null;
+    if (c.alert) notify.push({ kind: 'alert', alertKey: alertKey(c.alert.reason), workflowId });
     if (lock && !('gaveUp' in lock)) await releaseLock(lock);
+    // After the lock is let go: a slow or failing webhook holds up no other deploy of the app, and never changes this one's outcome.
+    await notifyWebhooks(w.env, notify);
     step('done', `${c.outcome}: ${c.reason}`);
     log.info('warm deploy done', { app, version: release, outcome: c.outcome, lastGood: c.lastGood, alert });
     upsertSearchAttributes([{ key: SA.label, value: c.outcome }]);
@@ -165,8 +173,13 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
   /** One alert per deploy run: the key is fixed by the run's start time, so a retried write finds it. */
   function raise(reason: Alert['reason'], state: string, version: string, lastGood: string | null): Promise<string> {
     const ts = startTime.toISOString();
-    const key = `${ts.replace(/[-:.]/g, '')}-${app}-${reason}`;
+    const key = alertKey(reason);
     return acts.writeAlert.executeWithOptions({ summary: `alert ${reason}` }, [{ env: w.env, key, alert: { app, reason, ts, version, lastGood, state } }]);
+  }
+
+  /** The alert's key (and file name): fixed by the run's start time, so its notification is one per alert too. */
+  function alertKey(reason: Alert['reason']): string {
+    return `${startTime.toISOString().replace(/[-:.]/g, '')}-${app}-${reason}`;
   }
 
   /** Takes the app's deploy lock, waiting its turn behind a running deploy of the app; gives up after lockWaitSeconds or on an abort. */

@@ -59,6 +59,7 @@ const NOTES_PORT = 18088;
 const LOSSY_PORT = 18089;
 const backupCreate = (domain: string) => ['app', 'backup', 'create', domain, '-n'];
 const restore = (domain: string) => ['app', 'restore', domain, '-n'];
+const appRun = (...args: string[]) => ['app', 'run', ...args];
 
 interface Row {
   does: string;
@@ -346,6 +347,18 @@ const ROWS: Row[] = [
   },
   { does: '--chaos (-C) deploys it anyway', argv: ['app', 'deploy', C, '-C', ...N, '-D', '-c'], prints: /deployed at/ },
   { does: 'undeploy the chaos deploy', argv: ['app', 'undeploy', C, '-n'], prints: /undeployed/ },
+  {
+    does: 'app new --chaos takes no version',
+    argv: [...newApp('lightweight', '1.0.0+1.0', 'default', 'cn.conf.test.local', ...N), '--chaos'],
+    refuses: /cannot use <version> and --chaos together/,
+  },
+  {
+    does: 'app new --chaos creates the app from the checkout as it is, recording its commit',
+    argv: ['app', 'new', 'lightweight', '--chaos', '-s', 'default', '-D', 'cn.conf.test.local', ...N],
+    prints: /created/,
+    then: async () => expect(await typeOf('default', 'cn.conf.test.local')).toMatch(/^lightweight:[0-9a-f]{8}$/),
+  },
+  { does: 'remove the chaos-made app', argv: ['app', 'remove', 'cn.conf.test.local', '--force', '-n'], prints: /removed/ },
 
   // Backups as backup-bot-two makes them: the labels' paths and hooks, nothing else.
   { does: 'app new hooks', argv: newApp('hooks', '1.0.0+1.0', 'default', HOOKS_APP, ...N), prints: /created/ },
@@ -403,6 +416,40 @@ const ROWS: Row[] = [
       expect(await shIn(stackName(NOTES), 'app', 'ls /var/lib/notes')).toBe('live');
     },
   },
+
+  // abra app run: a command in a service's running container (the backup tiers' seed commands use it).
+  { does: 'app run refuses an unknown app', argv: appRun('-t', 'nosuch.conf.test.local', 'app', '--', 'true'), refuses: /cannot find app with name nosuch/ },
+  { does: 'app run refuses an app that is not deployed', argv: appRun('-t', B, 'web', '--', 'true'), refuses: /b\.conf\.test\.local is not deployed\?/ },
+  {
+    does: 'app run refuses a service the app does not run',
+    argv: appRun('-t', NOTES, 'db', '--', 'true'),
+    refuses: /no containers matching the \^notes_conf_test_local_db filter found/,
+  },
+  {
+    does: 'app run asks for a TTY unless --no-tty (-t): refused when stdin is not a terminal',
+    argv: appRun(NOTES, 'app', '--', 'true'),
+    refuses: /the input device is not a TTY/,
+  },
+  {
+    does: "app run parses flags anywhere: the command's own follow --",
+    argv: appRun('-t', NOTES, 'app', 'ls', '-la'),
+    refuses: /unknown shorthand flag: 'l' in -la/,
+  },
+  { does: 'app run needs a command', argv: appRun('--no-tty', NOTES, 'app'), refuses: /requires at least 3 arg\(s\), only received 2/ },
+  {
+    does: 'app run runs the argv as given (no shell) in the running container',
+    argv: appRun('--no-tty', NOTES, 'app', '--', 'echo', '$HOME', 'and', 'more'),
+    prints: /^\$HOME and more$/,
+  },
+  {
+    does: "app run changes the app's data (a shell when the command is one)",
+    argv: appRun('--no-tty', NOTES, 'app', '--', 'sh', '-c', 'echo via-run > /var/lib/notes/live/note.txt'),
+    prints: /^$/,
+    then: async () => expect(await note(NOTES_PORT)).toBe('via-run'),
+  },
+  { does: 'app run --user (-u) runs as that user', argv: appRun('-t', '-u', '65534', NOTES, 'app', '--', 'id', '-u'), prints: /^65534$/ },
+  { does: 'app run fails (exit 1) when the command fails', argv: appRun('-t', NOTES, 'app', '--', 'false'), refuses: /exit status 1/ },
+
   { does: 'app new lossy', argv: newApp('lossy', '1.0.0+1.0', 'default', LOSSY, ...N), prints: /created/ },
   { does: 'deploy lossy', argv: ['app', 'deploy', LOSSY, '1.0.0+1.0', ...N, '-D'], prints: /deployed/ },
   {

@@ -40,7 +40,8 @@ describe('configuration', () => {
   it('accepts a minimal file and fills the defaults', () => {
     const { config, digest } = parseConfigText(YAML.stringify(base()), '/etc/coopci.yaml');
     expect(config.sweep).toEqual({ lanes: 1, order: 'config' });
-    expect(config.schedules.sweep).toMatchObject({ dayOfWeek: 'SUNDAY', hour: 3, minute: 0, timezone: 'UTC', catchupWindowSeconds: 518400 });
+    // No calendar fields and no cron: the schedule's Sunday 03:00 (client/schedule.ts).
+    expect(config.schedules.sweep).toEqual({ timezone: 'UTC', catchupWindowSeconds: 518400, paused: false });
     expect(config.timeouts.deploySeconds).toBe(600);
     expect(config.recipes[0]).toMatchObject({ enrolled: true, health: { allowedStatus: [200], consecutive: 1 } });
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
@@ -72,7 +73,11 @@ describe('configuration', () => {
       (c) => (c.recipes[0].tiers = { backup: { reason: 'x' } }),
       /^recipes\.0\.tiers\.backup\.expected: a reason goes with expected: n\/a/,
     ],
-    ['install expected n/a', (c) => (c.recipes[0].tiers = { install: { expected: 'n/a', reason: 'x' } }), /^recipes\.0\.tiers: Unrecognized key.*install/],
+    [
+      'install expected n/a',
+      (c) => (c.recipes[0].tiers = { install: { expected: 'n/a', reason: 'x' } }),
+      /^recipes\.0\.tiers\.install: install always runs \(every other tier needs it\): it takes only timeoutSeconds$/,
+    ],
     ['upgradeFrom not a version', (c) => (c.recipes[0].upgradeFrom = 'v1.2'), /^recipes\.0\.upgradeFrom: /],
     ['flakeRetries too many', (c) => (c.recipes[0].flakeRetries = 10), /^recipes\.0\.flakeRetries: /],
     ['no recipes', (c) => (c.recipes = []), /^recipes: list at least one recipe/],

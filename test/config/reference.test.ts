@@ -18,6 +18,7 @@ describe('configuration reference', () => {
     expect(byField.get('ciDomain')).toMatchObject({ required: true });
     expect(byField.get('recipes[].health.allowedStatus')).toMatchObject({ required: false, default: [200] });
     expect(byField.get('warm[].health.deadlineSeconds')).toMatchObject({ default: 900 });
-    expect(byField.get('schedules.sweep.dayOfWeek')).toMatchObject({ default: 'SUNDAY' });
+    expect(byField.get('schedules.sweep.timezone')).toMatchObject({ default: 'UTC' });
+    expect(byField.get('schedules.sweep.cron')).toMatchObject({ required: false });
   });
 });

@@ -39,6 +39,7 @@ let
     environmentFile = apiKeyFile;
     abraPackage = null;
     applySchedules = true;
+    convergeAtStart = true;
     devServer = { enable = devServer; temporalPackage = pkgs.temporal-cli; port = 7233; uiPort = 8233; };
   };
   module = import ../../nix/module.nix { config = { inherit services; }; inherit lib pkgs; };

@@ -49,12 +49,12 @@ describe('Nix files', () => {
   it("the module runs the hardened worker, applying the schedules, with Temporal settings in Temporal's variables", async () => {
     const { optionNames, config } = await evaluate({ tls: 'true', apiKeyFile: '"/run/secrets/coopci"' });
     expect(optionNames).toEqual(
-      expect.arrayContaining(['enable', 'package', 'settings', 'configFile', 'temporal', 'environmentFile', 'devServer', 'applySchedules']),
+      expect.arrayContaining(['enable', 'package', 'settings', 'configFile', 'temporal', 'environmentFile', 'devServer', 'applySchedules', 'convergeAtStart']),
     );
     expect(config).toMatchObject({ _type: 'if', condition: true });
     const worker = config.content.systemd.services['coopci-worker'];
     expect(worker.serviceConfig).toMatchObject({
-      ExecStart: expect.stringMatching(/-coopci\/bin\/coopci worker --apply-schedules$/),
+      ExecStart: expect.stringMatching(/-coopci\/bin\/coopci worker --apply-schedules --converge-at-start$/),
       User: 'coopci',
       StateDirectory: 'coopci',
       Restart: 'always',

@@ -15,6 +15,7 @@ describe('promote gate', () => {
     ['commit id', { testedRef: '2b82ebabde74a9d9b1fd4cb49722a7037b18a176' }, /not a release tag/],
     ['quick run', { quick: true }, /quick/],
     ['ref override', { refOverride: true }, /override/],
+    ['on-demand run of the latest release', { onDemand: true }, /on-demand runs never promote/],
   ])('refuses when %s, and only for that reason', (_name, change, reason) => {
     const v = promoteGate({ ...ok, ...change });
     expect(v.allowed).toBe(false);
@@ -22,7 +23,7 @@ describe('promote gate', () => {
   });
 
   it('lists every failing clause', () => {
-    const v = promoteGate({ enrolled: false, green: false, testedRef: 'x', quick: true, refOverride: true });
-    expect(v.allowed === false && v.reasons.length).toBe(5);
+    const v = promoteGate({ enrolled: false, green: false, testedRef: 'x', quick: true, refOverride: true, onDemand: true });
+    expect(v.allowed === false && v.reasons.length).toBe(6);
   });
 });

@@ -41,7 +41,7 @@ describe('sweep report', () => {
   const report = buildSweepReport(sweep, 'http://ui.test/namespaces/default/workflows/');
 
   it('counts labels and links every workflow in the Web UI', () => {
-    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1 });
+    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1, TESTED: 0 });
     expect(report.ui).toBe('http://ui.test/namespaces/default/workflows/sweep-1');
     expect(report.recipes[0]).toMatchObject({ durationMs: 2500, ui: 'http://ui.test/namespaces/default/workflows/sweep-1%2Fhello' });
   });
@@ -55,6 +55,45 @@ describe('sweep report', () => {
     );
     // A reason can never break the table: pipes escaped, one line.
     expect(md).toContain('| install: not healthy \\| 500 second line |');
+  });
+
+  it('says where the time went: per tier the commands, the waits and the rest, largest steps first', () => {
+    const timed = buildSweepReport(
+      {
+        ...sweep,
+        results: [
+          recipe('hello', {
+            tiers: [
+              {
+                tier: 'install',
+                status: 'pass',
+                durationMs: 10_000,
+                steps: [
+                  { kind: 'command', what: 'abra app deploy', ms: 3_000 },
+                  { kind: 'wait', what: 'converge', ms: 4_000 },
+                  { kind: 'wait', what: 'health gate', ms: 1_500 },
+                  { kind: 'command', what: 'abra app new', ms: 1_000 },
+                ],
+              },
+              { tier: 'upgrade', status: 'n/a', durationMs: 0, reason: 'no earlier release to upgrade from' },
+            ],
+          }),
+          recipe('idle', {}),
+        ],
+      },
+      undefined,
+    );
+    expect(timed.recipes[0]!.time).toEqual([
+      expect.objectContaining({ tier: 'install', commandsMs: 4_000, waitsMs: 5_500, restMs: 500, steps: expect.any(Array) }),
+    ]);
+    expect(timed.recipes[0]!.time![0]!.steps.map((s) => s.what)).toEqual(['converge', 'abra app deploy', 'health gate', 'abra app new']);
+    expect(timed.recipes[1]!.time).toBeUndefined();
+    const md = renderMarkdownReport(timed);
+    expect(md).toContain('## Where the time went');
+    expect(md).toContain('| hello | install | 10.0s | 4.0s | 5.5s | 0.5s (5%) | converge 4.0s, abra app deploy 3.0s, health gate 1.5s, abra app new 1.0s |');
+    expect(md).not.toMatch(/\| idle \| install/);
+    // Without steps (older results), no section.
+    expect(renderMarkdownReport(report)).not.toContain('Where the time went');
   });
 
   it('leaves links out when the Web UI address is unknown, and states an abort', () => {

@@ -29,8 +29,8 @@ export async function startWorker(f: Fixture) {
 }
 
 /** A worker in its own process (the CLI's), so a test can SIGKILL it like a crash would. */
-export function spawnWorker(f: Fixture, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', f.configFile], {
+export function spawnWorker(f: Fixture, env: Record<string, string> = {}, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', ...args, '--config', f.configFile], {
     // Warnings and errors only: a worker's info records would drown the test output.
     env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ABRA_LEDGER: f.ledger, COOPCI_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

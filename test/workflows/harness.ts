@@ -72,6 +72,8 @@ export const env: RunEnv = {
   ciDomain: 'ci.test.local',
   liveWarmDomains: [],
   timeouts: { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 30, backupSeconds: 30 },
+  // No webhooks: the workflows post nothing and ask the worker nothing.
+  notify: { alert: [], resolved: [], sweep: [] },
 };
 
 let counter = 0;

@@ -7,7 +7,9 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recipeStatusQuery } from '../../contract/messages';
+import { warmLockId } from '../../contract/ids';
+import { recipeStatusQuery, releaseSignal, sweepStatusQuery } from '../../contract/messages';
+import type { lockWorkflow } from '../../workflows/lock';
 import type { recipeWorkflow } from '../../workflows/recipe';
 import { env, Hold, pause, terminateLeftovers, uniqueId, withWorker } from './harness';
 import { spec, startSweep, sweepWorld } from './sweep-world';
@@ -110,6 +112,21 @@ describe.sequential('locks', { timeout: 60_000 }, () => {
       return scheduled.result();
     });
     expect(scheduled.results.map((r) => [r.recipe, r.label])).toEqual([['slow', 'SKIPPED']]);
+  });
+
+  it('a sweep does not start its recipes while the proxy is being deployed, then runs', async () => {
+    const world = sweepWorld({ solo: UNRELEASED }, { proxyApp: 'proxy-app' });
+    const result = await withWorker(world.mocks, async ({ client, taskQueue }) => {
+      // The proxy's warm lock, held as a deploy of it holds it (one started by hand has no parent: held all the same).
+      const deploy = await client.workflow.start<typeof lockWorkflow>('lockWorkflow', { workflowId: warmLockId('proxy-app'), taskQueue });
+      const sweep = await startSweep(client, taskQueue);
+      await pause(2_500);
+      expect(world.log.of('syncRecipe')).toHaveLength(0);
+      expect((await sweep.query(sweepStatusQuery)).state).toBe('starting');
+      await deploy.signal(releaseSignal);
+      return sweep.result();
+    });
+    expect(result.results.map((r) => [r.recipe, r.label])).toEqual([['solo', 'SKIPPED']]);
   });
 
   it('scale-out: a recipe whose canonical lives on a node runs there, and records it', async () => {

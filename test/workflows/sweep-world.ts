@@ -46,6 +46,8 @@ export interface WorldOptions {
   pins?: Record<string, string>;
   /** Loading the config snapshot stops here until the test releases it (the sweep is still starting). */
   loadHold?: Hold;
+  /** The config's proxy (a sweep waits while it is being deployed). */
+  proxyApp?: string;
 }
 
 export const spec = (name: string): RecipeSpec => ({
@@ -70,7 +72,7 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
   const script = (name: string) => scripts[name]!;
   const registry = new Map(Object.entries(scripts).flatMap(([name, s]) => (s.canonical ? [[name, record(name, s.canonical)] as const] : [])));
   const recipes = Object.entries(scripts).map(([name, s]) => ({ ...spec(name), ...(s.flakeRetries ? { flakeRetries: s.flakeRetries } : {}) }));
-  const snapshot: ConfigSnapshot = { digest: 'digest-1', env, recipes, lanes: opts.lanes ?? 1 };
+  const snapshot: ConfigSnapshot = { digest: 'digest-1', env, recipes, lanes: opts.lanes ?? 1, ...(opts.proxyApp ? { proxyApp: opts.proxyApp } : {}) };
   const redSoFar = new Map<string, number>();
 
   // Recipes in flight: from mirror-sync to their result being written.
@@ -118,14 +120,18 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
       const red = s.redTier === tier && (s.redRuns === undefined || runs <= s.redRuns);
       return red ? { tier, status: 'fail', reason: s.redReason ?? `${tier} broke`, durationMs: 1 } : { tier, status: 'pass', durationMs: 1 };
     },
-    async teardownColdApp() {},
+    async teardownColdApp() {
+      return { bytes: 1234 };
+    },
     async promoteDeploy({ recipe }) {
       const s = script(recipe.name);
       await s.promoteHold?.waitIgnoringCancel();
       if (s.promoteFails) throw fail(s.promoteFails);
       return { domain: `warm-${recipe.name}.ci.test.local`, done: 'deployed' };
     },
-    async promoteIdle() {},
+    async promoteIdle() {
+      return { bytes: 4321 };
+    },
     async snapshotCanonical({ recipe }) {
       return `/nonexistent/state/snapshots/${recipe.name}`;
     },

@@ -71,16 +71,20 @@ export async function appNew(a: Parsed): Promise<void> {
   const domain = a.flags.get('domain');
   if (typeof server !== 'string' || !server) throw new Fatal('no server provided: pass --server (-s)');
   if (typeof domain !== 'string' || !domain) throw new Fatal('no domain provided: pass --domain (-D)');
-  if (!version) throw new Fatal(`abra-local needs the <version> argument (abra would pick one): abra app new ${recipe} <version>`);
+  const chaos = a.flags.has('chaos');
+  if (chaos && version) throw new Fatal('cannot use <version> and --chaos together: --chaos takes the recipe checkout as it is');
+  if (!version && !chaos) throw new Fatal(`abra-local needs the <version> argument (abra would pick one): abra app new ${recipe} <version>`);
   await assertServerExists(server);
   const existing = await findEnvFile(domain);
   if (existing) throw new Fatal(`${domain} already exists? (${existing.file})`);
   const c = await openRecipe(recipe);
-  await checkoutVersion(c, version);
+  // --chaos: the checkout as it is (an unreleased commit); its env file records the commit like a chaos deploy.
+  const at = chaos ? await chaosVersion(c) : version!;
+  if (!chaos) await checkoutVersion(c, at);
   const sample = await readRecipeFile(c, '.env.sample');
-  if (sample === null) throw new Fatal(`${recipe} has no .env.sample at ${version}`);
+  if (sample === null) throw new Fatal(`${recipe} has no .env.sample at ${at}`);
   const file = path.join(serverDir(server), `${domain}.env`);
-  const text = newAppEnv(sample, recipe, version, domain);
+  const text = newAppEnv(sample, recipe, at, domain);
   await writeFile(file, text, { mode: 0o600 });
   if (a.flags.has('secrets')) {
     const env = parseEnv(text, file);

@@ -17,7 +17,7 @@ interface FlagSpec {
 
 export interface CommandSpec {
   path: string;
-  /** Positional arguments as shown in usage; `[x]` is optional. */
+  /** Positional arguments as shown in usage; `[x]` is optional, a last `[x...]` takes any number. */
   args: string[];
   flags: FlagSpec[];
 }
@@ -48,6 +48,7 @@ export const COMMANDS: CommandSpec[] = [
       { long: 'server', short: 's', value: true, help: 'specify server for new app' },
       { long: 'domain', short: 'D', value: true, help: 'domain name for app' },
       { long: 'secrets', short: 'S', help: 'automatically generate secrets' },
+      CHAOS,
     ],
   },
   {
@@ -61,6 +62,15 @@ export const COMMANDS: CommandSpec[] = [
   { path: 'app remove', args: ['<domain>'], flags: [FORCE] },
   { path: 'app backup create', args: ['<domain>'], flags: [] },
   { path: 'app restore', args: ['<domain>'], flags: [] },
+  {
+    // cobra parses flags anywhere on the line: the command's own flags must follow `--` (abra app run D app -- ls -la).
+    path: 'app run',
+    args: ['<domain>', '<service>', '<cmd>', '[args...]'],
+    flags: [
+      { long: 'no-tty', short: 't', help: 'do not request a TTY' },
+      { long: 'user', short: 'u', value: true, help: 'username to run command as' },
+    ],
+  },
 ];
 
 /** The command argv names and the rest of argv; refuses an unknown command like cobra ("unknown command ... for ..."). */
@@ -110,7 +120,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
   }
   if (flags.has('help')) return { positional, flags };
   const min = spec.args.filter((x) => x.startsWith('<')).length;
-  if (positional.length < min || positional.length > spec.args.length) {
+  if (spec.args.at(-1)?.endsWith('...]')) {
+    // cobra.MinimumNArgs
+    if (positional.length < min)
+      throw new Fatal(`abra ${spec.path}: requires at least ${min} arg(s), only received ${positional.length} (usage: ${usageLine(spec)})`);
+  } else if (positional.length < min || positional.length > spec.args.length) {
     const range = min === spec.args.length ? `${min}` : `between ${min} and ${spec.args.length}`;
     throw new Fatal(`abra ${spec.path}: accepts ${range} arg(s), received ${positional.length} (usage: ${usageLine(spec)})`);
   }

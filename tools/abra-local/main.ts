@@ -15,7 +15,8 @@
  *
  * Modules: cli (commands and flags), env (env files), recipe (the git
  * checkout), compose, lint, secrets, server, app (the app lifecycle),
- * backupbot (backup and restore, as backup-bot-two does them).
+ * backupbot (backup and restore, as backup-bot-two does them), run (a
+ * command in a service's container).
  *
  * Test hooks (environment):
  * ABRA_LOCAL_VERSION: what `abra --version` reports (default 0.11.0-beta-local).
@@ -36,6 +37,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { appNew, deploy, remove, undeploy } from './app';
 import { backupCreate, restore } from './backupbot';
+import { appRun } from './run';
 import { findCommand, parseFlags, usage, type Parsed } from './cli';
 import { exists, Fatal } from './common';
 import { serverAdd } from './server';
@@ -52,6 +54,7 @@ const HANDLERS: Record<string, (a: Parsed) => Promise<void>> = {
   'app remove': remove,
   'app backup create': backupCreate,
   'app restore': restore,
+  'app run': appRun,
 };
 
 async function crashCallerIfAsked(argv: string[]): Promise<void> {
