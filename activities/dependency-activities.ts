@@ -23,7 +23,7 @@ import { effectiveTimeouts } from '../domain/timeouts';
 import { latestRelease } from '../domain/version';
 import type { RecipeSpec, RunEnv } from '../contract/types';
 import { Apps } from '../adapters/apps';
-import { checkoutForAbra, listTags, syncMirror } from '../adapters/git';
+import { checkoutForAbra, syncMirror } from '../adapters/git';
 import { canonicals } from '../state/canonicals';
 import { paths } from '../state/paths';
 
@@ -88,8 +88,7 @@ export function createDependencyActivities(deps: { docker: Docker; config: () =>
       if (!app) throw ApplicationFailure.nonRetryable(`${b.dependent} does not need ${b.recipe.name} (the config changed?)`, 'NotADependency');
       const t = ms(b, 'mirrorSyncSeconds');
       const mirror = paths.mirror(b.env.stateDir, b.recipe.name);
-      await syncMirror(b.recipe.upstream, mirror, t);
-      const tags = await listTags(mirror, t);
+      const { tags } = await syncMirror(b.recipe.upstream, mirror, t);
       const record = await canonicals.read(b.env.stateDir, b.recipe.name);
       let version: string;
       let source: DependencyDeployed['source'];

@@ -18,7 +18,8 @@ import { CHECKOUT } from '../adapters/abra';
 import { Apps } from '../adapters/apps';
 import { copyStackVolumes, stackVolumeSizes } from '../adapters/volumes';
 import { budgetRefusal } from '../domain/size';
-import { checkoutForAbra, declaresBackup, listTags, resolveRef, syncMirror, tagCommit } from '../adapters/git';
+import { upstreamGone } from '../domain/upstream-gone';
+import { checkoutForAbra, declaresBackup, peekMirror, resolveRef, syncMirror, tagCommit } from '../adapters/git';
 import { junitForTier, parseJunit } from '../adapters/junit';
 import { writeJsonAtomic } from '../state/json-store';
 import { CommandError, runCommand } from '../adapters/run-command';
@@ -72,8 +73,29 @@ export function createRecipeActivities(docker: Docker) {
     /** mirror-sync, then the mirror's tags. A failure here ends the recipe: never test a stale mirror. */
     async syncRecipe(b: Base): Promise<{ tags: string[] }> {
       const mirror = paths.mirror(b.env.stateDir, b.recipe.name);
-      await syncMirror(b.recipe.upstream, mirror, ms(b, 'mirrorSyncSeconds'));
-      return { tags: await listTags(mirror, ms(b, 'mirrorSyncSeconds')) };
+      try {
+        const { tags } = await syncMirror(b.recipe.upstream, mirror, ms(b, 'mirrorSyncSeconds'));
+        return { tags };
+      } catch (e) {
+        // Not there at all: another attempt would only delay the FAILED label by its backoff.
+        if (e instanceof CommandError && upstreamGone(e.message)) throw ApplicationFailure.nonRetryable(e.message, 'UpstreamGone');
+        throw e;
+      }
+    },
+
+    /**
+     * The quick path's one look, read-only (no lock needed): the mirror's tags
+     * when it already equals upstream (null: a sync under the lock is needed),
+     * and the canonical record.
+     */
+    async lookAtRecipe(b: Base): Promise<{ tags: string[] | null; canonical: CanonicalRecord | null }> {
+      const mirror = paths.mirror(b.env.stateDir, b.recipe.name);
+      const [tags, canonical] = await Promise.all([
+        // Upstream unreachable or gone: not settled here; the sync under the lock fails and says why.
+        peekMirror(b.recipe.upstream, mirror, ms(b, 'mirrorSyncSeconds')).catch(() => null),
+        canonicals.read(b.env.stateDir, b.recipe.name),
+      ]);
+      return { tags, canonical };
     },
 
     async readCanonical(b: { env: RunEnv; recipe: string }): Promise<CanonicalRecord | null> {

@@ -10,7 +10,7 @@ import { warmDeploySteps } from '../domain/deploy-plan';
 import type { RunEnv } from '../contract/types';
 import { Apps } from '../adapters/apps';
 import { describeProbe } from '../adapters/health';
-import { checkoutForAbra, listTags, syncMirror } from '../adapters/git';
+import { checkoutForAbra, syncMirror } from '../adapters/git';
 import { readJson, writeJsonAtomic } from '../state/json-store';
 import { paths } from '../state/paths';
 import { snapshotOf } from '../contract/snapshot';
@@ -68,8 +68,7 @@ export function createWarmActivities(deps: { configFile: string; docker: Docker 
     /** mirror-sync the app's recipe and name its newest release; a `requested` release must be one of its tags. */
     async latestWarmRelease(i: WarmInput & { requested?: string }): Promise<string> {
       const mirror = paths.mirror(i.env.stateDir, i.app.recipe);
-      await syncMirror(i.app.upstream, mirror, ms(i, 'mirrorSyncSeconds'));
-      const tags = await listTags(mirror, ms(i, 'mirrorSyncSeconds'));
+      const { tags } = await syncMirror(i.app.upstream, mirror, ms(i, 'mirrorSyncSeconds'));
       const latest = latestRelease(tags);
       if (!latest) throw ApplicationFailure.nonRetryable(`${i.app.recipe} has no release tag to deploy`, 'NeverReleased');
       if (i.requested !== undefined && !(isVersion(i.requested) && tags.includes(i.requested))) {

@@ -18,32 +18,103 @@ const exists = (p: string) =>
     () => false,
   );
 
+/** A mirror sync's outcome: upstream's default branch, the tags now in the mirror, and whether anything had to be fetched. */
+export interface MirrorSync {
+  branch: string;
+  tags: string[];
+  fetched: boolean;
+}
+
 /**
  * Makes the mirror's branches and tags exactly equal to upstream: forced,
  * pruned (a branch or tag deleted upstream disappears here too), nothing of
  * ours pushed, and its HEAD on upstream's default branch, whatever that is
- * called (older Co-op Cloud recipes use master). Returns that branch.
+ * called (older Co-op Cloud recipes use master).
+ *
+ * Most weeks nothing changed upstream: one `ls-remote` compared with the
+ * mirror's own refs then stands for the fetch, and the mirror is only read.
  */
-export async function syncMirror(upstream: string, mirror: string, timeoutMs: number): Promise<string> {
+export async function syncMirror(upstream: string, mirror: string, timeoutMs: number): Promise<MirrorSync> {
   if (!(await exists(mirror))) {
     await mkdir(path.dirname(mirror), { recursive: true });
     await git(['init', '--quiet', '--bare', mirror], timeoutMs);
   }
-  const branch = await defaultBranch(upstream, timeoutMs);
-  await git(
-    ['-C', mirror, 'fetch', '--quiet', '--force', '--prune', '--no-write-fetch-head', '--', upstream, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
-    timeoutMs,
-  );
-  await git(['-C', mirror, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`], timeoutMs);
-  return branch;
+  const { branch, same, local: before } = await compareWithUpstream(upstream, mirror, timeoutMs);
+  let local = before;
+  if (!same) {
+    await git(
+      [
+        '-C',
+        mirror,
+        'fetch',
+        '--quiet',
+        '--force',
+        '--prune',
+        '--no-write-fetch-head',
+        '--',
+        upstream,
+        '+refs/heads/*:refs/heads/*',
+        '+refs/tags/*:refs/tags/*',
+      ],
+      timeoutMs,
+    );
+    local = await mirrorRefs(mirror, timeoutMs);
+  }
+  if (local.head !== `refs/heads/${branch}`) await git(['-C', mirror, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`], timeoutMs);
+  return { branch, tags: tagsOf(local), fetched: !same };
 }
 
-/** The branch upstream's HEAD names; without one (a server that does not say), main or else master if upstream has it. */
-async function defaultBranch(upstream: string, timeoutMs: number): Promise<string> {
-  const { stdout } = await git(['ls-remote', '--symref', '--', upstream, 'HEAD', 'refs/heads/main', 'refs/heads/master'], timeoutMs);
-  const named = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(stdout)?.[1];
+/**
+ * The mirror's tags when a sync would change nothing (every branch, tag and
+ * HEAD already as upstream has them), read without writing anything; null
+ * when a sync is needed (or the mirror does not exist yet).
+ */
+export async function peekMirror(upstream: string, mirror: string, timeoutMs: number): Promise<string[] | null> {
+  if (!(await exists(mirror))) return null;
+  const { branch, local, same } = await compareWithUpstream(upstream, mirror, timeoutMs);
+  return same && local.head === `refs/heads/${branch}` ? tagsOf(local) : null;
+}
+
+async function compareWithUpstream(upstream: string, mirror: string, timeoutMs: number) {
+  const remote = await upstreamRefs(upstream, timeoutMs);
+  const branch = defaultBranch(remote, upstream);
+  const local = await mirrorRefs(mirror, timeoutMs);
+  return { branch, local, same: sameRefs(remote.refs, local.refs) };
+}
+
+const tagsOf = (r: Refs) => [...r.refs.keys()].filter((n) => n.startsWith('refs/tags/')).map((n) => n.slice('refs/tags/'.length));
+
+interface Refs {
+  /** refname → object id, branches and tags only (an annotated tag's own object, not what it points at). */
+  refs: Map<string, string>;
+  /** What HEAD names: upstream's from `ls-remote --symref`, the mirror's own. */
+  head: string | null;
+}
+
+/** Upstream's HEAD, branches and tags, in one round trip. */
+async function upstreamRefs(upstream: string, timeoutMs: number): Promise<Refs> {
+  const { stdout } = await git(['ls-remote', '--symref', '--', upstream, 'HEAD', 'refs/heads/*', 'refs/tags/*'], timeoutMs);
+  const refs = new Map<string, string>();
+  for (const [, id, name] of stdout.matchAll(/^([0-9a-f]{40,64})\t(refs\/(?:heads|tags)\/\S+)$/gm)) if (!name!.endsWith('^{}')) refs.set(name!, id!);
+  const head = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(stdout)?.[1] ?? null;
+  return { refs, head };
+}
+
+async function mirrorRefs(mirror: string, timeoutMs: number): Promise<Refs> {
+  const { stdout } = await git(['-C', mirror, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'], timeoutMs);
+  const refs = new Map<string, string>();
+  for (const [, id, name] of stdout.matchAll(/^([0-9a-f]{40,64}) (\S+)$/gm)) refs.set(name!, id!);
+  const head = (await git(['-C', mirror, 'symbolic-ref', '--quiet', 'HEAD'], timeoutMs).catch(() => null))?.stdout.trim() ?? null;
+  return { refs, head };
+}
+
+const sameRefs = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([name, id]) => b.get(name) === id);
+
+/** The branch upstream's HEAD names; without one (a server that does not say, or a dangling HEAD), main or else master if upstream has it. */
+function defaultBranch(remote: Refs, upstream: string): string {
+  const named = remote.head?.slice('refs/heads/'.length);
   if (named) return assertBranch(named);
-  for (const b of ['main', 'master']) if (new RegExp(`\trefs/heads/${b}$`, 'm').test(stdout)) return b;
+  for (const b of ['main', 'master']) if (remote.refs.has(`refs/heads/${b}`)) return b;
   throw new Error(`${upstream} has no default branch (its HEAD names none, and it has neither main nor master): publish one, then sync again`);
 }
 
@@ -51,14 +122,6 @@ const assertBranch = (b: string) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(b) || b.includes('..')) throw new Error(`unusable default branch name "${b}"`);
   return b;
 };
-
-export async function listTags(repo: string, timeoutMs: number): Promise<string[]> {
-  const { stdout } = await git(['-C', repo, 'tag', '--list'], timeoutMs);
-  return stdout
-    .split('\n')
-    .map((t) => t.trim())
-    .filter(Boolean);
-}
 
 /** The commit a tag points at (peeled), recorded with the canonical. */
 export async function tagCommit(repo: string, tag: string, timeoutMs: number): Promise<string> {

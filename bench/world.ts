@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { writeJsonAtomic } from '../state/json-store';
 import { paths } from '../state/paths';
+import { syncMirror } from '../adapters/git';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
 
@@ -21,7 +22,8 @@ const ABRA_LOCAL = fileURLToPath(new URL('../tools/abra-local/abra', import.meta
 
 /**
  * N recipes sharing one upstream with one release tag, each already
- * canonical at that tag: a sweep takes every step but the deploy.
+ * canonical at that tag and mirrored as last week's sweep left it: a sweep
+ * takes every step but the deploy.
  */
 export async function makeWorld(scratch: string, name: string, n: number, lanes: number, address: string): Promise<World> {
   const dir = path.join(scratch, name);
@@ -30,7 +32,11 @@ export async function makeWorld(scratch: string, name: string, n: number, lanes:
   const recipes = Array.from({ length: n }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
   const stateDir = path.join(dir, 'state');
   const commit = (await execa('git', ['-C', upstream, 'rev-parse', `${VERSION}^{commit}`])).stdout;
+  // One mirror made as a sweep makes it, copied for every recipe.
+  const template = path.join(dir, 'mirror-template.git');
+  await syncMirror(upstream, template, 60_000);
   for (const recipe of recipes) {
+    await cp(template, paths.mirror(stateDir, recipe), { recursive: true });
     await writeJsonAtomic(paths.canonical(stateDir, recipe), {
       recipe,
       version: VERSION,

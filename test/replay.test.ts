@@ -12,8 +12,8 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it, inject } from 'vitest';
 import '../test/helpers/temporal';
 import { WAIT_FOR_CANCELLED_STEPS } from '../workflows/cancellation';
-import { RECIPE_LOCK } from '../workflows/recipe';
-import { LOCK_BY_RUN_ID } from '../workflows/sweep';
+import { QUICK_LOOK, RECIPE_LOCK } from '../workflows/recipe';
+import { LOCK_BY_RUN_ID, WAIT_FOR_PROXY_DEPLOY } from '../workflows/sweep';
 import { WARM_ONE_WRITER } from '../workflows/warm';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -74,6 +74,17 @@ describe('recorded histories replay on the current code', async () => {
     expect(patchesIn(await eventsOf('v3-sweep--hello.json'))).not.toContain(RECIPE_LOCK);
     expect(patchesIn(await eventsOf('v3-sweep.json'))).not.toContain(LOCK_BY_RUN_ID);
     expect(patchesIn(await eventsOf('v3-deploy-traefik.json'))).not.toContain(WARM_ONE_WRITER);
+  });
+
+  it("has recipes recorded under 'quick-look-first': one through the whole run, one settled by the look alone, and ones from before it", async () => {
+    expect(patchesIn(await eventsOf('v5-sweep--hello.json'))).toContain(QUICK_LOOK);
+    expect(patchesIn(await eventsOf('v5-sweep.json'))).toContain(WAIT_FOR_PROXY_DEPLOY);
+    const settled = await eventsOf('v5-again-sweep--hello.json');
+    expect(patchesIn(settled)).toContain(QUICK_LOOK);
+    const types = settled.map((e) => e.eventType);
+    expect(types).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    expect(types).not.toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+    expect(patchesIn(await eventsOf('v4-sweep--hello.json'))).not.toContain(QUICK_LOOK);
   });
 
   it.each(files)('%s', async (file) => {

@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -51,6 +52,13 @@ export const RESTORE_FAILED_ADVANCE = 'restore-failed-advance';
 export const ALERT_UNRESTORED_CANONICAL = 'alert-unrestored-canonical';
 /** Patch id: the recipe lock (one writer per recipe), taken before anything else. */
 export const RECIPE_LOCK = 'recipe-lock';
+/**
+ * Patch id: a read-only look (mirror against upstream, canonical record) as a
+ * local activity before anything else; a recipe with nothing new is labelled
+ * SKIPPED without the lock or a fetch, and the label's reads and writes are
+ * local activities too.
+ */
+export const QUICK_LOOK = 'quick-look-first';
 /** A recipe waits this long at most for another run of it (a sweep's, or one started by hand). */
 const RECIPE_LOCK_WAIT_MS = 6 * 3600_000;
 
@@ -73,6 +81,10 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
     heartbeatTimeout: '20s',
     retry: { maximumAttempts: 3, initialInterval: '2s' },
   });
+  // Short reads and writes run in the worker's own workflow task: no round trip through the server each.
+  const local = proxyLocalActivities<Activities>({ startToCloseTimeout: `${t.mirrorSyncSeconds + 30}s`, retry: { maximumAttempts: 3, initialInterval: '2s' } });
+  const lookFirst = patched(QUICK_LOOK);
+  const labelActs = lookFirst ? local : quick;
   const cancellationType = sideEffectCancellation();
   const gateSeconds = recipe.health.deadlineSeconds + t.deploySeconds + t.convergeSeconds;
   const tierActs = proxyActivities<Activities>({
@@ -151,6 +163,19 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   let lock: Lock | null = null;
   const outcome: RunOutcome = await work
     .run(async (): Promise<RunOutcome> => {
+      if (lookFirst && !input.onDemand) {
+        // Most recipes, most weeks: nothing new upstream and the canonical at the latest release already.
+        await setPhase('deciding');
+        // The look only ever saves work: when it fails, the whole run below finds out why and says so.
+        const look = await local.lookAtRecipe(base).catch((e: unknown) => {
+          if (isCancellation(e)) throw e;
+          return null;
+        });
+        if (look?.tags) {
+          const d = decideRelease(look.tags, look.canonical);
+          if (d.action === 'skip') return d.outcome;
+        }
+      }
       if (patched(RECIPE_LOCK)) {
         try {
           lock = await takeRecipeLock();
@@ -170,19 +195,9 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
 
       await setPhase('deciding');
       const canonical = await quick.readCanonical({ env, recipe: recipe.name });
-      before = canonical?.version ?? null;
-      beforeDomain = canonical?.domain ?? null;
       if (input.onDemand) return await onDemandRun(input.onDemand, tags, canonical);
-      const releases = { includePrereleases: recipe.includePrereleases };
-      const d = decide(latestRelease(tags, releases), before);
-      const ignored = describeIgnoredTags(ignoredTags(tags, releases));
-      decision = describeDecision(d) + (ignored ? `; ${ignored}` : '');
-      if ('version' in d) {
-        version = d.version;
-        status.version = version;
-        upsertSearchAttributes([{ key: SA.version, value: version }]);
-      }
-      if (d.action === 'skip') return { kind: 'skipped', reason: d.reason === 'never-released' && ignored ? `never-released; ${ignored}` : d.reason };
+      const d = decideRelease(tags, canonical);
+      if (d.action === 'skip') return d.outcome;
       const tested = d.version;
 
       const cold = await coldRun(tested, tags);
@@ -234,7 +249,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   // Labelling must happen even when the recipe was aborted.
   return CancellationScope.nonCancellable(async () => {
     await setPhase('labelling');
-    const record = await quick.readCanonical({ env, recipe: recipe.name });
+    const record = await labelActs.readCanonical({ env, recipe: recipe.name });
     const labelled = labelResult(outcome, record);
     const why = promoteError && labelled.label === 'GREEN_BUT_PROMOTE_FAILED' ? `${labelled.reason}: ${promoteError}` : labelled.reason;
     const reason = restoreNote ? `${why}; ${restoreNote}` : why;
@@ -253,13 +268,31 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       startedAt,
       endedAt: new Date().toISOString(),
     };
-    await quick.writeRecipeResult({ runDir, result });
+    await labelActs.writeRecipeResult({ runDir, result });
     log.info('recipe labelled', { recipe: recipe.name, label: result.label, version, reason: result.reason.split('\n')[0] });
     if (lock) await releaseLock(lock);
     Object.assign(status, { label: result.label, reason: result.reason, endedAt: result.endedAt });
     await setPhase('done', `${result.label}: ${result.reason}`);
     return result;
   });
+
+  /** The sweep's decision from the tags and the canonical record: skip (with its outcome), or the release to test. */
+  function decideRelease(tags: string[], canonical: CanonicalRecord | null): { action: 'skip'; outcome: RunOutcome } | { action: 'test'; version: string } {
+    before = canonical?.version ?? null;
+    beforeDomain = canonical?.domain ?? null;
+    const releases = { includePrereleases: recipe.includePrereleases };
+    const d = decide(latestRelease(tags, releases), before);
+    const ignored = describeIgnoredTags(ignoredTags(tags, releases));
+    decision = describeDecision(d) + (ignored ? `; ${ignored}` : '');
+    if ('version' in d) {
+      version = d.version;
+      status.version = version;
+      upsertSearchAttributes([{ key: SA.version, value: version }]);
+    }
+    if (d.action === 'skip')
+      return { action: 'skip', outcome: { kind: 'skipped', reason: d.reason === 'never-released' && ignored ? `never-released; ${ignored}` : d.reason } };
+    return { action: 'test', version: d.version };
+  }
 
   /**
    * An on-demand run (`coopci run`): the operator's ref (a branch, tag or

@@ -59,7 +59,8 @@ export async function makeFixture(name: string, recipes: RecipeFixture[], extra:
     recipes: recipes.map((r) => ({
       name: r.name,
       upstream: upstream(r.name),
-      health: { url: `http://127.0.0.1:${r.port ?? 18081}/`, intervalSeconds: 1, deadlineSeconds: 8, requestTimeoutSeconds: 2 },
+      // The example apps answer as soon as Swarm runs them; a recipe that never does (broken) waits out the whole deadline.
+      health: { url: `http://127.0.0.1:${r.port ?? 18081}/`, intervalSeconds: 1, deadlineSeconds: 5, requestTimeoutSeconds: 2 },
       ...r.extra,
     })),
     timeouts: { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 },

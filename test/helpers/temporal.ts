@@ -58,7 +58,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     const v = await probe().catch(() => undefined);
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -56,15 +56,21 @@ describe('boot', () => {
   });
 
   it('applies the schedules (cron ones too) and converges the warm apps when the worker starts', async () => {
-    worker = spawnWorker(f, {}, ['--apply-schedules', '--converge-at-start']);
     const client = await testClient();
-    await waitFor('the start-up converge', () =>
+    // An earlier test's converge run (same workflow id) may still be the latest: wait for one this worker started.
+    const earlier = await client.workflow
+      .getHandle(CONVERGE_ID)
+      .describe()
+      .then((d) => d.runId)
+      .catch(() => undefined);
+    worker = spawnWorker(f, {}, ['--apply-schedules', '--converge-at-start']);
+    const runId = await waitFor('the start-up converge', () =>
       client.workflow
         .getHandle(CONVERGE_ID)
         .describe()
-        .then((d) => d.status.name === 'COMPLETED' && d),
+        .then((d) => d.runId !== earlier && d.status.name === 'COMPLETED' && d.runId),
     );
-    const result = (await client.workflow.getHandle(CONVERGE_ID).result()) as ConvergeResult;
+    const result = (await client.workflow.getHandle(CONVERGE_ID, runId).result()) as ConvergeResult;
     expect(result.apps).toEqual([expect.objectContaining({ app: 'dashboard', outcome: 'HEALTHY', version: '1.0.0+1.0' })]);
 
     const sweep = await client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();

@@ -29,7 +29,7 @@ describe('crash resume', () => {
   it('a SIGKILLed worker is replaced and the sweep completes without repeating a finished promote', async () => {
     const f = await makeFixture('crash', [
       { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
-      { name: 'beta', from: 'hello', upTo: '1.0.0+1.0', extra: { test: { command: ['sleep', '10'] } } },
+      { name: 'beta', from: 'hello', upTo: '1.0.0+1.0', extra: { test: { command: ['sleep', '5'] } } },
     ]);
     const first = spawnWorker(f);
     cleanups.push(() => first.kill('SIGKILL'));
@@ -67,7 +67,7 @@ describe('wedge and overlap', () => {
   it('cuts a deploy that never converges off, runs the next recipe, and refuses a second sweep meanwhile', async () => {
     const f = await makeFixture('wedge', [
       // abra returns at once (--no-converge-checks); coopci's own wait for convergence is what a crash loop runs into.
-      { name: 'wedge', from: 'wedge', extra: { timeouts: { convergeSeconds: 8 } } },
+      { name: 'wedge', from: 'wedge', extra: { timeouts: { convergeSeconds: 5 } } },
       { name: 'hello', from: 'hello', upTo: '1.0.0+1.0' },
     ]);
     const w = await startWorker(f);
@@ -88,7 +88,7 @@ describe('wedge and overlap', () => {
 
     const result = await handle.result();
     expect(labels(result)).toEqual({ wedge: 'FAILED', hello: 'PROMOTED' });
-    expect(result.results[0]!.reason).toMatch(/^install: cold-wedge\.ci\.test\.local did not converge within 8s: cold-wedge_ci_test_local_app 0\/1/);
+    expect(result.results[0]!.reason).toMatch(/^install: cold-wedge\.ci\.test\.local did not converge within 5s: cold-wedge_ci_test_local_app 0\/1/);
     expect(await stackLeftovers(docker(), stackName('cold-wedge.ci.test.local'))).toEqual(nothingLeft);
   }, 300_000);
 });

@@ -41,7 +41,8 @@ describe('notifications of a gated proxy deploy', () => {
             caFile: CA,
             servedBy: 'traefik',
             intervalSeconds: 1,
-            deadlineSeconds: 6,
+            // A healthy proxy passes in ~1 s; the release that answers 500 waits out the whole deadline.
+            deadlineSeconds: 3,
             consecutive: 2,
             requestTimeoutSeconds: 2,
           },

@@ -79,7 +79,7 @@ describe('on-demand runs', () => {
         name: 'hello',
         from: 'hello',
         upTo: '1.0.0+1.0',
-        extra: { tiers: { ...NO_BACKUPS, custom: { timeoutSeconds: 20 } }, test: { command: ['sh', 'check.sh', '{url}', '{junit}'], timeoutSeconds: 180 } },
+        extra: { tiers: { ...NO_BACKUPS, custom: { timeoutSeconds: 8 } }, test: { command: ['sh', 'check.sh', '{url}', '{junit}'], timeoutSeconds: 180 } },
       },
     ]);
     await writeFile(path.join(f.dir, 'check.sh'), CHECK);
@@ -167,7 +167,7 @@ describe('on-demand runs', () => {
     const slow = await run('--ref', 'main', '--tiers', 'custom');
     expect(slow.code).toBe(1);
     expect(slow.out.result.label).toBe('FAILED');
-    expect(tier(slow.out, 'custom')).toMatchObject({ status: 'fail', reason: 'timed out after 20s (tiers.custom.timeoutSeconds)' });
+    expect(tier(slow.out, 'custom')).toMatchObject({ status: 'fail', reason: 'timed out after 8s (tiers.custom.timeoutSeconds)' });
     expect(await stackVolumes(docker(), COLD_STACK)).toEqual([]);
   }, 300_000);
 
@@ -183,7 +183,7 @@ describe('on-demand runs', () => {
     );
     expect(entries.map((e) => e.label)).toEqual(['FAILED', 'TESTED', 'PROMOTED', 'TESTED', 'TESTED']);
     expect(entries.map((e) => e.version)).toEqual(['main', 'main', '1.0.0+1.0', '1.0.0+1.0', 'main']);
-    expect(entries[0]!.reason).toMatch(/custom: timed out after 20s/);
+    expect(entries[0]!.reason).toMatch(/custom: timed out after 8s/);
     expect(entries[0]!.tiers).toHaveLength(5);
     expect(entries[0]!.ui).toBe(`${f.loaded.config.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(entries[0]!.workflowId)}`);
     const two = await cli(f, ['history', 'hello', '--last', '2']);

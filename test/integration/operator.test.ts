@@ -58,7 +58,7 @@ describe('operator control', () => {
 
     // The report, from Temporal, links each recipe's workflow in the Web UI.
     const report = JSON.parse((await cli(f, ['report', handle.workflowId, '--format', 'json'])).stdout) as SweepReport;
-    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1 });
+    expect(report.counts).toEqual({ PROMOTED: 1, GREEN_BUT_PROMOTE_FAILED: 0, FAILED: 1, SKIPPED: 1, TESTED: 0 });
     expect(report.recipes[1]).toMatchObject({
       recipe: 'alpha',
       canonical: { before: null, after: '1.0.0+1.0' },

@@ -53,7 +53,8 @@ async function proxyFixture(name: string, opts: { caFile?: string; extra?: Recor
           caFile: opts.caFile ?? CA,
           servedBy: 'traefik',
           intervalSeconds: 1,
-          deadlineSeconds: 6,
+          // A healthy proxy passes in ~1 s (two probes); every failing gate waits the whole deadline.
+          deadlineSeconds: 3,
           consecutive: 2,
           requestTimeoutSeconds: 2,
         },
@@ -231,8 +232,9 @@ describe('proxy deploy: gate errors and a failed rollback', () => {
   it('a gate that errors counts as unhealthy (rolled back, alerted); a rollback that fails is alerted with the state', async () => {
     const ca = path.join(inject('scratchDir'), `proxy-ca-${process.pid}.pem`);
     await copyFile(CA, ca);
-    // Short deploys: the failed rollback below is a hung abra cut off at 15 s, three times.
-    const timeouts = { mirrorSyncSeconds: 30, deploySeconds: 15, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
+    // Short deploys: the failed rollback below is a hung abra cut off at 6 s, three times. A good abra command
+    // returns in ~1-2 s (coopci passes --no-converge-checks and waits for convergence itself, within convergeSeconds).
+    const timeouts = { mirrorSyncSeconds: 30, deploySeconds: 6, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
     const f = await proxyFixture('proxy-gate-errors', { caFile: ca, extra: { timeouts } });
     await buildProxyUpstream(f, '1.1.0+3.1');
     const w = await startWorker(f);
@@ -291,7 +293,7 @@ describe('converge', () => {
             connectAddress: '127.0.0.1',
             caFile: CA,
             intervalSeconds: 1,
-            deadlineSeconds: 6,
+            deadlineSeconds: 3,
             consecutive: 2,
             requestTimeoutSeconds: 2,
           },

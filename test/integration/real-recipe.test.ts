@@ -21,7 +21,8 @@ describe('a recipe laid out like a real one', () => {
   let f: Fixture;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   beforeAll(async () => {
-    f = await makeFixture('real-recipe', [{ name: 'look', from: 'lookalike', upTo: '1.0.0+2.4.1', port: 18087 }]);
+    // The release with the missing image never converges: coopci waits out convergeSeconds (its good releases converge in ~4 s).
+    f = await makeFixture('real-recipe', [{ name: 'look', from: 'lookalike', upTo: '1.0.0+2.4.1', port: 18087, extra: { timeouts: { convergeSeconds: 10 } } }]);
     worker = await startWorker(f);
   });
   afterAll(async () => {

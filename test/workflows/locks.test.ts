@@ -7,7 +7,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { warmLockId } from '../../contract/ids';
+import { recipeLockId, warmLockId } from '../../contract/ids';
 import { recipeStatusQuery, releaseSignal, sweepStatusQuery } from '../../contract/messages';
 import type { lockWorkflow } from '../../workflows/lock';
 import type { recipeWorkflow } from '../../workflows/recipe';
@@ -37,12 +37,41 @@ describe.sequential('locks', { timeout: 60_000 }, () => {
       await manual.result();
       return { manualId: manual.workflowId, sweepId: sweep.workflowId };
     });
-    // Nothing of the manual run happened before the sweep's run of solo had ended.
-    const order = world.log.calls.map((c) => c.workflowId);
+    // Nothing of the manual run but its read-only look happened before the sweep's run of solo had ended.
+    const calls = world.log.calls.filter((c) => c.activity !== 'lookAtRecipe');
+    const order = calls.map((c) => c.workflowId);
     const lastOfSweep = order.lastIndexOf(`${sweepId}/solo`);
     const firstOfManual = order.indexOf(manualId);
     expect(firstOfManual).toBeGreaterThan(lastOfSweep);
+    expect(world.log.by(manualId)[0]!.activity).toBe('lookAtRecipe');
     expect(world.log.by(manualId).map((c) => c.activity)).toContain('syncRecipe');
+  });
+
+  it('a recipe with nothing new is labelled without the lock; one with a release to test waits for it', async () => {
+    const world = sweepWorld({
+      steady: { tags: ['2.0.0+1.0'], canonical: '2.0.0+1.0', mirrorCurrent: true },
+      fresh: { tags: ['2.0.0+1.0'], canonical: '1.0.0+1.0', mirrorCurrent: true },
+    });
+    await withWorker(world.mocks, async ({ client, taskQueue }) => {
+      // Both recipes' locks held, as another run of each would hold them.
+      const locks = await Promise.all(
+        ['steady', 'fresh'].map((r) => client.workflow.start<typeof lockWorkflow>('lockWorkflow', { workflowId: recipeLockId(r), taskQueue })),
+      );
+      const run = (r: string) =>
+        client.workflow.start<typeof recipeWorkflow>('recipeWorkflow', {
+          workflowId: uniqueId(`by-hand-${r}`),
+          taskQueue,
+          args: [{ sweepId: 'by-hand', env, recipe: spec(r) }],
+        });
+      const steady = await run('steady');
+      expect(await steady.result()).toMatchObject({ label: 'SKIPPED', reason: 'no-new-version' });
+      const fresh = await run('fresh');
+      await pause(2_000);
+      expect((await fresh.query(recipeStatusQuery)).phase).toBe('waiting');
+      expect(world.log.by(fresh.workflowId).map((c) => c.activity)).toEqual(['lookAtRecipe']);
+      await Promise.all(locks.map((l) => l.signal(releaseSignal)));
+      expect(await fresh.result()).toMatchObject({ label: 'PROMOTED', version: '2.0.0+1.0' });
+    });
   });
 
   it("a sweep terminated mid-promote keeps the lock while its recipe's promote is in flight: a new sweep is refused, then runs after it", async () => {

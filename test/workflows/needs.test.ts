@@ -81,6 +81,7 @@ describe.sequential('cold-run dependencies (workflow)', { timeout: 60_000 }, () 
     });
     expect(result.label).toBe('PROMOTED');
     expect(t.steps(id)).toEqual([
+      'lookAtRecipe',
       'syncRecipe',
       'readCanonical',
       'planDependencies',

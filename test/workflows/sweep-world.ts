@@ -15,6 +15,8 @@ export interface RecipeScript {
   tags?: string[];
   /** The version already canonical in the registry. */
   canonical?: string;
+  /** The mirror already equals upstream: the read-only look sees the tags without a sync (a recipe nothing happened to since last week). */
+  mirrorCurrent?: boolean;
   /** mirror-sync fails with this message. */
   syncFails?: string;
   /** This tier comes back red. */
@@ -75,8 +77,13 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
   const snapshot: ConfigSnapshot = { digest: 'digest-1', env, recipes, lanes: opts.lanes ?? 1, ...(opts.proxyApp ? { proxyApp: opts.proxyApp } : {}) };
   const redSoFar = new Map<string, number>();
 
-  // Recipes in flight: from mirror-sync to their result being written.
-  const flight = { now: 0, max: 0 };
+  // Recipes in flight: from their first look or mirror-sync to their result being written.
+  const inFlight = new Set<string>();
+  const flight = { max: 0 };
+  const takeOff = (recipe: string) => {
+    inFlight.add(recipe);
+    flight.max = Math.max(flight.max, inFlight.size);
+  };
   const twoAtOnce = deferred();
 
   const mocks: Mocks = {
@@ -95,9 +102,15 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
     async writeSweepReport({ result }) {
       return `/nonexistent/state/runs/${result.sweepId}/report.md`;
     },
+    async lookAtRecipe({ recipe }) {
+      const s = script(recipe.name);
+      if (s.syncFails) throw fail(s.syncFails);
+      if (s.mirrorCurrent) takeOff(recipe.name);
+      return { tags: s.mirrorCurrent ? (s.tags ?? ['1.0.0+1.0']) : null, canonical: registry.get(recipe.name) ?? null };
+    },
     async syncRecipe({ recipe }) {
-      flight.max = Math.max(flight.max, ++flight.now);
-      if (flight.now >= 2) twoAtOnce.resolve();
+      takeOff(recipe.name);
+      if (inFlight.size >= 2) twoAtOnce.resolve();
       if (opts.syncMs) await pause(opts.syncMs);
       if (opts.meetInSync && !(await Promise.race([twoAtOnce.promise.then(() => true), pause(5_000).then(() => false)]))) {
         throw fail('no second recipe ran beside this one');
@@ -149,8 +162,8 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
       registry.set(recipe.name, r);
       return r;
     },
-    async writeRecipeResult() {
-      flight.now--;
+    async writeRecipeResult({ result }) {
+      inFlight.delete(result.recipe);
     },
   };
 
@@ -168,6 +181,7 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
 
 /** The steps of a recipe that is green through every tier and promoted. */
 export const GREEN_AND_PROMOTED = [
+  'lookAtRecipe',
   'syncRecipe',
   'readCanonical',
   'prepareColdRun',

@@ -29,6 +29,8 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       current: { tags: ['2.0.0+1.0'], canonical: '2.0.0+1.0' },
       vanished: { syncFails: 'git fetch: repository not found' },
       flaky: { promoteFails: 'warm deploy not healthy' },
+      steady: { tags: ['2.0.0+1.0'], canonical: '2.0.0+1.0', mirrorCurrent: true },
+      fresh: { mirrorCurrent: true },
     });
     const result = await withWorker(world.mocks, async ({ client, taskQueue }) => (await startSweep(client, taskQueue)).result());
 
@@ -44,12 +46,18 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       ['current', 'SKIPPED', 'no-new-version'],
       ['vanished', 'FAILED', 'mirror-sync failed: git fetch: repository not found (canonical unchanged: none)'],
       ['flaky', 'GREEN_BUT_PROMOTE_FAILED', 'canonical=none, expected 1.0.0+1.0: warm deploy not healthy'],
+      ['steady', 'SKIPPED', 'no-new-version'],
+      ['fresh', 'PROMOTED', 'canonical is 1.0.0+1.0'],
     ]);
     const id = result.sweepId;
     expect(world.steps(`${id}/hello`)).toEqual(GREEN_AND_PROMOTED);
-    expect(world.log.of('recordCanonical')).toMatchObject([{ recipe: { name: 'hello' }, version: '1.0.0+1.0', commit: '1.0.0+1.0-commit' }]);
+    expect(world.log.of('recordCanonical')).toMatchObject([
+      { recipe: { name: 'hello' }, version: '1.0.0+1.0', commit: '1.0.0+1.0-commit' },
+      { recipe: { name: 'fresh' }, version: '1.0.0+1.0', commit: '1.0.0+1.0-commit' },
+    ]);
     // A red tier stops the tiers after it, the teardown still runs, nothing is promoted.
     expect(world.steps(`${id}/broken`)).toEqual([
+      'lookAtRecipe',
       'syncRecipe',
       'readCanonical',
       'prepareColdRun',
@@ -60,11 +68,16 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       'writeRecipeResult',
     ]);
     // Skips decide from the tags and the registry only: no cold run at all.
-    expect(world.steps(`${id}/unreleased`)).toEqual(['syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
-    expect(world.steps(`${id}/current`)).toEqual(['syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
-    expect(world.steps(`${id}/vanished`)).toEqual(['syncRecipe', 'readCanonical', 'writeRecipeResult']);
+    // The look finds each mirror behind upstream (the world's default), so each syncs under the lock first.
+    expect(world.steps(`${id}/unreleased`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/current`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/vanished`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'writeRecipeResult']);
+    // Nothing new upstream since the mirror's last sync, canonical at the latest release: the look settles it, no sync.
+    expect(world.steps(`${id}/steady`)).toEqual(['lookAtRecipe', 'readCanonical', 'writeRecipeResult']);
+    // A mirror already current with a release to test: the look falls through to the whole run.
+    expect(world.steps(`${id}/fresh`)).toEqual(GREEN_AND_PROMOTED);
     // A failed promote stops before the record; the cold app was torn down before it.
-    expect(world.steps(`${id}/flaky`)).toEqual([...GREEN_AND_PROMOTED.slice(0, 10), 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/flaky`)).toEqual([...GREEN_AND_PROMOTED.slice(0, 11), 'readCanonical', 'writeRecipeResult']);
     expect(world.log.of('writeSweepReport')).toMatchObject([{ result: { sweepId: id, aborted: false, configDigest: 'digest-1' } }]);
   });
 
@@ -117,6 +130,7 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
     ]);
     expect(hold.cancelled).toBe(true);
     expect(world.steps(`${result.sweepId}/b`)).toEqual([
+      'lookAtRecipe',
       'syncRecipe',
       'readCanonical',
       'prepareColdRun',
