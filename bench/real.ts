@@ -22,7 +22,7 @@ import { medianMax, orchestrationShare, splitTime, stepLabel, type StepRecord } 
 import { buildUpstream } from '../scripts/example-recipes';
 import { deployBackupBot } from '../test/helpers/backup-bot';
 
-const CI_DOMAIN = 'bench.local.test';
+export const CI_DOMAIN = 'bench.local.test';
 
 export interface RecipeTime {
   recipe: string;
@@ -149,7 +149,7 @@ function recipeTime(r: RecipeResult, lines: LogLine[]): RecipeTime {
 }
 
 /** Everything of the bench's CI domain on the Swarm (cold apps, canonicals with their volumes): the bench leaves nothing. */
-async function removeApps(): Promise<void> {
+export async function removeApps(): Promise<void> {
   const d = docker();
   const ours = (n: string | undefined) => Boolean(n?.includes(`_${CI_DOMAIN.replaceAll('.', '_')}`));
   const services = (await d.listServices()).filter((x) => ours(x.Spec?.Name));

@@ -1,19 +1,19 @@
 /**
- * npm run bench [-- --only overhead,scale,crash,gate,real] [--recipes 200 --scale 1000 --crash 60 --gate-trials 8]
+ * npm run bench [-- --only overhead,scale,crash,gate,real,nodes] [--recipes 200 --scale 1000 --crash 60 --gate-trials 8]
  *
- * Without --only: overhead, scale, crash and gate (real deploys on the
- * shared Swarm: only when asked, and then under the Swarm lock, taken here by
- * re-running this bench under `flock /tmp/coopci-swarm.lock`).
+ * Without --only: every part. `real` and `nodes` deploy on the shared Swarm,
+ * so whenever they run the bench re-runs itself under the tests' Swarm lock
+ * (`flock /tmp/coopci-swarm.lock`).
  * `--only overhead` prints one line: `overhead ratio: 1 lane X, 4 lanes Y`.
  *
  * Prints figures, asserts nothing: orchestration overhead against a plain
  * sequential script, a large sweep's wall time, history length and worker
- * peak RSS, crash recovery time, and health-gate latency. Everything is
- * real (dev server, worker process, git, HTTP) except that the recipes take
- * the sweep's quick path: each one is already canonical at its latest tag,
- * so every recipe runs its child workflow, mirror-sync, tag listing,
- * decision and labelling, but no Swarm deploy (a deploy's seconds would
- * drown the overhead being measured).
+ * peak RSS, crash recovery time, health-gate latency, the example recipes'
+ * time accounted for (real) and scale-out over two node workers (nodes).
+ * Everything is real (dev server, worker processes, git, HTTP, and for real
+ * and nodes the Swarm). In overhead, scale and crash the recipes take the
+ * sweep's quick path: each one is already canonical at its latest tag, so no
+ * Swarm deploy (a deploy's seconds would drown the overhead being measured).
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -33,6 +33,7 @@ import { sweepStatusQuery } from '../contract/messages';
 import { sequentialBaseline } from './baseline';
 import { makeWorld, type World } from './world';
 import { realExamples } from './real';
+import { nodesBench } from './nodes';
 import type { Config } from '../config/schema';
 
 const { values: opt } = parseArgs({
@@ -45,13 +46,13 @@ const { values: opt } = parseArgs({
   },
 });
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const PARTS = ['overhead', 'scale', 'crash', 'gate', 'real'] as const;
+const PARTS = ['overhead', 'scale', 'crash', 'gate', 'real', 'nodes'] as const;
 type Part = (typeof PARTS)[number];
-const only = (opt.only ?? 'overhead,scale,crash,gate').split(',').map((s) => s.trim()) as Part[];
+const only = (opt.only ?? PARTS.join(',')).split(',').map((s) => s.trim()) as Part[];
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (one or more of ${PARTS.join(', ')})`);
 const SWARM_LOCK = '/tmp/coopci-swarm.lock';
 // Real deploys share the Swarm with the tests: the whole bench runs again under the same lock the tests take.
-if (only.includes('real') && process.env.COOPCI_BENCH_SWARM_LOCKED !== '1') {
+if ((only.includes('real') || only.includes('nodes')) && process.env.COOPCI_BENCH_SWARM_LOCKED !== '1') {
   const r = spawnSync('flock', [SWARM_LOCK, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, COOPCI_BENCH_SWARM_LOCKED: '1' },
@@ -144,6 +145,28 @@ try {
       `median ${real.detect.median === null ? '—' : ms(real.detect.median)}, max ${real.detect.max === null ? '—' : ms(real.detect.max)} (${real.detect.n} waits)`,
     );
   }
+
+  // 6. Scale-out for real: four deploying recipes on one node, then over two nodes (a worker each).
+  if (only.includes('nodes')) {
+    const n = await nodesBench({
+      scratch,
+      client,
+      address: server.address,
+      repo: REPO,
+      startWorker: async (configFile, config, node) => {
+        const w = await startWorkerProcess({ configFile, config }, {}, undefined, node);
+        return { stop: () => w.kill('SIGKILL') };
+      },
+    });
+    report(
+      'nodes: 4 deploying recipes',
+      `1 node ${secs(n.oneNodeMs)}, 2 nodes ${secs(n.twoNodesMs)} (${(n.twoNodesMs / n.oneNodeMs).toFixed(2)}x); cold apps up at once per node: max ${n.oneNode.perNodeMax} (1 node), ${n.twoNodes.perNodeMax} (2 nodes), on the Swarm: ${n.oneNode.overallMax} and ${n.twoNodes.overallMax} (Docker service events); ${Object.entries(
+        n.twoNodes.byNode,
+      )
+        .map(([node, rs]) => `${node}: ${rs.join(', ')}`)
+        .join('; ')}`,
+    );
+  }
 } finally {
   await server.stop();
 }
@@ -198,18 +221,22 @@ async function crashRecovery(world: World) {
 
 /** A worker in its own process (as in production), ready once it polls its task queue; its log (stderr) to `logFile` if given. */
 async function startWorkerProcess(
-  w: { configFile: string; config: Pick<Config, 'temporal'> },
+  w: { configFile: string; config: Pick<Config, 'temporal' | 'nodes'> },
   env: Record<string, string> = {},
   logFile?: string,
+  /** A scale-out node's worker (`coopci worker --node`), polling that node's task queue. */
+  node?: string,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', w.configFile], {
+  const queue = node ? w.config.nodes.find((n) => n.name === node)!.taskQueue : undefined;
+  const polled = queue ? { temporal: { ...w.config.temporal, taskQueue: queue } } : w.config;
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', w.configFile, ...(node ? ['--node', node] : [])], {
     env: { ...process.env, COOPCI_WORKFLOW_BUNDLE: bundle, ...env },
     stdio: ['ignore', 'ignore', logFile ? openSync(logFile, 'a') : 'ignore'],
   });
   // A worker that cannot start (it refuses an abra it does not know) must fail the bench, not hang it.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if ((await taskQueuePollers(client, w.config)).some((p) => p.secondsAgo <= 2)) return child;
+    if ((await taskQueuePollers(client, polled)).some((p) => p.secondsAgo <= 2)) return child;
     if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
