@@ -21,7 +21,8 @@ import type { Config } from '../config/schema';
 import { stackName } from '../domain/stack-name';
 import { EXAMPLES_DIR } from '../scripts/example-recipes';
 import { paths } from '../state/paths';
-import { CI_DOMAIN, removeApps } from './real';
+import { removeAppsOfDomain } from '../test/helpers/remove-apps';
+import { CI_DOMAIN } from './real';
 
 const VERSION = '1.0.0+1.0';
 const RECIPES = ['n1', 'n2', 'n3', 'n4'].map((n, i) => ({ name: `hello-${n}`, port: 18191 + i }));
@@ -62,7 +63,7 @@ async function sweepOnce(
   run: string,
   nodes: { name: string; server: string; taskQueue: string }[],
 ): Promise<{ wallMs: number; perNodeMax: number; overallMax: number; byNode: Record<string, string[]> }> {
-  await removeApps();
+  await removeAppsOfDomain(CI_DOMAIN);
   const runDir = path.join(dir, run);
   const config = {
     ciDomain: CI_DOMAIN,
@@ -106,7 +107,7 @@ async function sweepOnce(
     return { wallMs, perNodeMax, overallMax, byNode };
   } finally {
     for (const w of workers) w.stop();
-    await removeApps();
+    await removeAppsOfDomain(CI_DOMAIN);
   }
 }
 

@@ -13,7 +13,6 @@ import type { Client } from '@temporalio/client';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { docker } from '../adapters/swarm';
 import { startSweep } from '../client/sweep';
 import { loadConfig } from '../config/load';
 import type { RecipeResult } from '../contract/types';
@@ -21,6 +20,7 @@ import type { Config } from '../config/schema';
 import { medianMax, orchestrationShare, splitTime, stepLabel, type StepRecord } from '../domain/timing';
 import { buildUpstream } from '../scripts/example-recipes';
 import { deployBackupBot } from '../test/helpers/backup-bot';
+import { removeAppsOfDomain } from '../test/helpers/remove-apps';
 
 export const CI_DOMAIN = 'bench.local.test';
 
@@ -67,7 +67,7 @@ export async function realExamples(opts: {
   const dir = path.join(opts.scratch, 'real');
   const upstream = (n: string) => path.join(dir, 'upstream', n);
   for (const r of ['hello', 'broken', 'unreleased']) await buildUpstream(r, upstream(r));
-  await removeApps();
+  await removeAppsOfDomain(CI_DOMAIN);
   const taskQueue = `bench-real-${process.pid}`;
   const config = {
     ciDomain: CI_DOMAIN,
@@ -112,7 +112,7 @@ export async function realExamples(opts: {
   } finally {
     worker.stop();
     await removeBot().catch(() => undefined);
-    await removeApps();
+    await removeAppsOfDomain(CI_DOMAIN);
   }
 }
 
@@ -146,23 +146,4 @@ function recipeTime(r: RecipeResult, lines: LogLine[]): RecipeTime {
       .map(([w, ms]) => `${w} ${(ms / 1000).toFixed(1)} s`)
       .join(', '),
   };
-}
-
-/** Everything of the bench's CI domain on the Swarm (cold apps, canonicals with their volumes): the bench leaves nothing. */
-export async function removeApps(): Promise<void> {
-  const d = docker();
-  const ours = (n: string | undefined) => Boolean(n?.includes(`_${CI_DOMAIN.replaceAll('.', '_')}`));
-  const services = (await d.listServices()).filter((x) => ours(x.Spec?.Name));
-  await Promise.all(services.map((x) => d.getService(x.ID).remove()));
-  for (let i = 0; i < 60; i++) {
-    const containers = (await d.listContainers({ all: true })).filter((c) => ours(c.Labels?.['com.docker.stack.namespace']));
-    if (containers.length === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const [secrets, volumes, networks, configs] = await Promise.all([d.listSecrets(), d.listVolumes(), d.listNetworks(), d.listConfigs()]);
-  const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
-  await Promise.all(secrets.filter((x) => ours(x.Spec?.Name)).map((x) => quietly(d.getSecret(x.ID).remove())));
-  await Promise.all((volumes.Volumes ?? []).filter((x) => ours(x.Name)).map((x) => quietly(d.getVolume(x.Name).remove({ force: true }))));
-  await Promise.all(networks.filter((x) => ours(x.Name)).map((x) => quietly(d.getNetwork(x.Id).remove())));
-  await Promise.all(configs.filter((x) => ours(x.Spec?.Name)).map((x) => quietly(d.getConfig(x.ID).remove())));
 }

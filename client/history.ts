@@ -31,7 +31,9 @@ export interface HistoryEntry {
  * A recipe's runs, newest first: sweeps' and on-demand ones, from Temporal's
  * visibility (what ran, its label and version as search attributes) and the
  * run directories (reason and tiers, kept after Temporal's retention drops
- * the workflow). Older runs than the namespace's retention are not listed.
+ * the workflow). A week the sweep settled from its own look (nothing new:
+ * SKIPPED, no recipe workflow) is listed from that sweep's run directory.
+ * Older runs than the namespace's retention are not listed.
  */
 export async function recipeHistory(client: Client, config: Config, recipe: string, last: number): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
@@ -56,6 +58,36 @@ export async function recipeHistory(client: Client, config: Config, recipe: stri
       ui: uiLink(config, w.workflowId),
     });
     if (out.length >= last) break;
+  }
+  out.push(...(await settledBySweeps(client, config, queues, recipe, last)));
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, last);
+}
+
+/** The recipe's results that sweeps settled themselves (the result names the sweep as its workflow), from the newest sweeps. */
+async function settledBySweeps(client: Client, config: Config, queues: string, recipe: string, last: number): Promise<HistoryEntry[]> {
+  const out: HistoryEntry[] = [];
+  const seen = new Set<string>();
+  // A long sweep continues as new: one entry per sweep, whichever of its runs is listed.
+  for await (const w of client.workflow.list({ query: `${SA.kind.name} = 'sweep' AND TaskQueue IN (${queues})`, pageSize: Math.min(last, 100) })) {
+    if (seen.has(w.workflowId)) continue;
+    seen.add(w.workflowId);
+    const r = await readResult(config.stateDir, w.workflowId, recipe, w.workflowId);
+    if (r) {
+      out.push({
+        workflowId: w.workflowId,
+        sweepId: w.workflowId,
+        status: 'completed',
+        startedAt: r.startedAt,
+        durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt),
+        label: r.label,
+        version: r.version,
+        flaky: [],
+        reason: r.reason,
+        tiers: [],
+        ui: uiLink(config, w.workflowId),
+      });
+    }
+    if (seen.size >= last) break;
   }
   return out;
 }

@@ -44,6 +44,8 @@ export interface RecipeInput {
   node?: string;
   /** An on-demand run (`coopci run`): a chosen ref, never promoted. Absent: the sweep's decision and promote. */
   onDemand?: OnDemand;
+  /** The sweep already looked (and found something to do, or could not tell): the recipe goes straight to the sync under its lock. */
+  looked?: boolean;
 }
 
 /** The input of an on-demand run's workflow (`coopci run`, or `temporal workflow start --type recipeRunWorkflow`). */

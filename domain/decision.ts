@@ -1,4 +1,4 @@
-import { compareVersions } from './version';
+import { compareVersions, describeIgnoredTags, ignoredTags, latestRelease, type LatestReleaseOptions } from './version';
 
 /**
  * The sweep decision for one recipe, made only from its latest release tag and
@@ -29,4 +29,17 @@ export function describeDecision(d: Decision): string {
     default:
       return `skip ${d.reason}`;
   }
+}
+
+/** A decision from a recipe's tags, with what the report says of it (`text`: its "decision" column, naming any tags it ignored). */
+export type TagDecision = { action: 'skip'; reason: string; text: string; version: string | null } | { action: 'run'; text: string; version: string };
+
+/** The sweep's decision for a recipe from its tags and its canonical's version: made by the sweep's look and by the recipe's run alike. */
+export function decideFromTags(tags: readonly string[], canonical: string | null, opts: LatestReleaseOptions): TagDecision {
+  const d = decide(latestRelease(tags, opts), canonical);
+  const ignored = describeIgnoredTags(ignoredTags(tags, opts));
+  const text = describeDecision(d) + (ignored ? `; ${ignored}` : '');
+  if (d.action === 'run') return { action: 'run', text, version: d.version };
+  if (d.reason === 'never-released') return { action: 'skip', reason: ignored ? `never-released; ${ignored}` : d.reason, text, version: null };
+  return { action: 'skip', reason: d.reason, text, version: d.version };
 }

@@ -6,6 +6,7 @@
  * order dependencies are deployed in, cycles, the domains, and what each
  * deployed app is told.
  */
+import { findCycle } from './graph';
 import { stackName } from './stack-name';
 
 /** One need of a recipe: the recipe it needs, and the env variable that receives that recipe's domain. */
@@ -42,27 +43,7 @@ export function needEnvProblem(name: string): string | null {
  * Needs naming unknown recipes are ignored here (reported on their own).
  */
 export function findNeedsCycle(nodes: readonly NeedsNode[]): string[] | null {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (name: string): string[] | null => {
-    if (state.get(name) === 'done' || !byName.has(name)) return null;
-    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 'visiting');
-    path.push(name);
-    for (const need of byName.get(name)!.needs ?? []) {
-      const c = visit(need.recipe);
-      if (c) return c;
-    }
-    path.pop();
-    state.set(name, 'done');
-    return null;
-  };
-  for (const n of nodes) {
-    const c = visit(n.name);
-    if (c) return c;
-  }
-  return null;
+  return findCycle(new Map(nodes.map((n) => [n.name, (n.needs ?? []).map((need) => need.recipe)])));
 }
 
 /**

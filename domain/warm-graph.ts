@@ -1,3 +1,4 @@
+import { findCycle } from './graph';
 import { fillTemplate } from './template';
 
 /**
@@ -23,7 +24,7 @@ export interface GraphProblem {
 export function checkWarmGraph(nodes: readonly WarmNode[]): GraphProblem[] {
   const problems: GraphProblem[] = [];
   const index = new Map(nodes.map((n, i) => [n.name, i]));
-  const cycle = findCycle(nodes);
+  const cycle = findAfterCycle(nodes);
   if (cycle) {
     problems.push({ index: index.get(cycle[0]!)!, message: `warm apps form a cycle: ${cycle.join(' → ')}` });
     return problems; // "before" is meaningless in a cycle
@@ -46,7 +47,7 @@ export function deployOrder(nodes: readonly WarmNode[]): string[] {
   const order: string[] = [];
   while (order.length < nodes.length) {
     const next = nodes.find((n) => !done.has(n.name) && n.after.every((a) => done.has(a)));
-    if (!next) throw new Error(`warm apps form a cycle: ${findCycle(nodes)?.join(' → ')}`);
+    if (!next) throw new Error(`warm apps form a cycle: ${findAfterCycle(nodes)?.join(' → ')}`);
     done.add(next.name);
     order.push(next.name);
   }
@@ -68,29 +69,9 @@ function dependsOn(nodes: readonly WarmNode[], app: string, dep: string): boolea
   return false;
 }
 
-/** One cycle as a closed path (first name repeated at the end), or null. */
-function findCycle(nodes: readonly WarmNode[]): string[] | null {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (name: string): string[] | null => {
-    if (state.get(name) === 'done' || !byName.has(name)) return null;
-    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 'visiting');
-    path.push(name);
-    for (const dep of byName.get(name)!.after) {
-      const c = visit(dep);
-      if (c) return c;
-    }
-    path.pop();
-    state.set(name, 'done');
-    return null;
-  };
-  for (const n of nodes) {
-    const c = visit(n.name);
-    if (c) return c;
-  }
-  return null;
+/** One cycle of the `after` edges as a closed path (first name repeated at the end), or null. */
+function findAfterCycle(nodes: readonly WarmNode[]): string[] | null {
+  return findCycle(new Map(nodes.map((n) => [n.name, n.after])));
 }
 
 /** Outcomes after which the apps that come after an app may deploy: it is up, on the new or the last-good version. */

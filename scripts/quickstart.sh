@@ -24,7 +24,8 @@ fi
 # A fresh worker each time, so it runs the code in this checkout.
 if alive "$RUN/worker.pid"; then kill "$(cat "$RUN/worker.pid")"; sleep 1; fi
 log "starting the worker (log: $RUN/worker.log)"
-nohup node "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2>&1 &
+# The heap limit the packaged worker runs with (docker-compose.yml, nix/module.nix; README "Performance").
+nohup node --max-old-space-size=256 "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"
 
 log "building the example recipes' upstream repos in $RUN/upstream"

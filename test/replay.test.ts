@@ -13,7 +13,7 @@ import { describe, expect, it, inject } from 'vitest';
 import '../test/helpers/temporal';
 import { WAIT_FOR_CANCELLED_STEPS } from '../workflows/cancellation';
 import { QUICK_LOOK, RECIPE_LOCK } from '../workflows/recipe';
-import { LOCK_BY_RUN_ID, WAIT_FOR_PROXY_DEPLOY } from '../workflows/sweep';
+import { LOCK_BY_RUN_ID, SWEEP_LOOKS_FIRST, WAIT_FOR_PROXY_DEPLOY } from '../workflows/sweep';
 import { WARM_ONE_WRITER } from '../workflows/warm';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -21,6 +21,7 @@ const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 interface RecordedEvent {
   eventType: string;
   markerRecordedEventAttributes?: { markerName: string; details?: { 'patch-data'?: { payloads: { data: string }[] } } };
+  startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId: string };
 }
 const eventsOf = async (file: string) => (JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { events: RecordedEvent[] }).events;
 /** The patch ids a history recorded (core_patch markers carry {"id": …} as a JSON payload). */
@@ -85,6 +86,20 @@ describe('recorded histories replay on the current code', async () => {
     expect(types).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
     expect(types).not.toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
     expect(patchesIn(await eventsOf('v4-sweep--hello.json'))).not.toContain(QUICK_LOOK);
+  });
+
+  it("has sweeps recorded under 'sweep-looks-first': recipes settled by the sweep's own look (no recipe workflow), and one from before it", async () => {
+    const again = await eventsOf('v6-again-sweep.json');
+    expect(patchesIn(again)).toContain(SWEEP_LOOKS_FIRST);
+    expect(patchesIn(await eventsOf('v6-sweep.json'))).toContain(SWEEP_LOOKS_FIRST);
+    // hello and unreleased were settled by the look: the second sweep started no workflow for them, only for the others.
+    const children = again.flatMap((e) =>
+      e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : [],
+    );
+    expect(children.filter((id) => /\/(hello|unreleased)$/.test(id))).toEqual([]);
+    expect(children.some((id) => /\/broken$/.test(id))).toBe(true);
+    expect(files).not.toContain('v6-again-sweep--hello.json');
+    expect(patchesIn(await eventsOf('v5-again-sweep.json'))).not.toContain(SWEEP_LOOKS_FIRST);
   });
 
   it.each(files)('%s', async (file) => {

@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { decide, describeDecision } from '../domain/decision';
+import { decideFromTags } from '../domain/decision';
 import { labelResult, type RunOutcome } from '../domain/label';
 import { promoteGate } from '../domain/promote-gate';
 import { runDirOf } from '../domain/run-layout';
@@ -163,7 +163,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   let lock: Lock | null = null;
   const outcome: RunOutcome = await work
     .run(async (): Promise<RunOutcome> => {
-      if (lookFirst && !input.onDemand) {
+      if (lookFirst && !input.onDemand && !input.looked) {
         // Most recipes, most weeks: nothing new upstream and the canonical at the latest release already.
         await setPhase('deciding');
         // The look only ever saves work: when it fails, the whole run below finds out why and says so.
@@ -280,17 +280,14 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   function decideRelease(tags: string[], canonical: CanonicalRecord | null): { action: 'skip'; outcome: RunOutcome } | { action: 'test'; version: string } {
     before = canonical?.version ?? null;
     beforeDomain = canonical?.domain ?? null;
-    const releases = { includePrereleases: recipe.includePrereleases };
-    const d = decide(latestRelease(tags, releases), before);
-    const ignored = describeIgnoredTags(ignoredTags(tags, releases));
-    decision = describeDecision(d) + (ignored ? `; ${ignored}` : '');
-    if ('version' in d) {
+    const d = decideFromTags(tags, before, { includePrereleases: recipe.includePrereleases });
+    decision = d.text;
+    if (d.version !== null) {
       version = d.version;
       status.version = version;
       upsertSearchAttributes([{ key: SA.version, value: version }]);
     }
-    if (d.action === 'skip')
-      return { action: 'skip', outcome: { kind: 'skipped', reason: d.reason === 'never-released' && ignored ? `never-released; ${ignored}` : d.reason } };
+    if (d.action === 'skip') return { action: 'skip', outcome: { kind: 'skipped', reason: d.reason } };
     return { action: 'test', version: d.version };
   }
 

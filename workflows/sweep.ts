@@ -4,10 +4,12 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -32,7 +34,10 @@ import {
 } from '../contract/messages';
 import { SA } from '../contract/search-attributes';
 import type { ConfigSnapshot, RecipeResult, RecipeSpec, RecipeStatus, SweepCarry, SweepInput, SweepNode, SweepResult, SweepStatus } from '../contract/types';
-import { isRed } from '../domain/label';
+import { decideFromTags } from '../domain/decision';
+import { isRed, labelResult } from '../domain/label';
+import { runDirOf } from '../domain/run-layout';
+import { effectiveTimeouts } from '../domain/timeouts';
 import { shortReason } from '../domain/short-reason';
 import type { Activities } from './activity-types';
 import { causeMessage } from './errors';
@@ -47,6 +52,12 @@ export const SWEEP_CONTINUE_AS_NEW = 'sweep-continue-as-new';
 export const LOCK_BY_RUN_ID = 'lock-by-run-id';
 /** Patch id: a sweep does not start its recipes while the proxy is being deployed (a converge's, a schedule's or by hand). */
 export const WAIT_FOR_PROXY_DEPLOY = 'wait-for-proxy-deploy';
+/**
+ * Patch id: on one node (lanes), the sweep looks at each recipe itself (a
+ * read-only local activity) and settles one with nothing new as SKIPPED
+ * without a recipe workflow.
+ */
+export const SWEEP_LOOKS_FIRST = 'sweep-looks-first';
 /** A scheduled sweep waits this long at most for a sweep started by hand. */
 const SCHEDULED_SWEEP_WAITS_MS = 24 * 3600_000;
 /** Well below Temporal's 10,240-event warning, leaving room for the retry pass and signals. */
@@ -56,6 +67,8 @@ const acts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 5, initialInterval: '2s' },
 });
+/** The look and a settled recipe's result file: run in the sweep's own workflow task, no round trip through the server. */
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, initialInterval: '2s' } });
 
 /**
  * The weekly sweep: one at a time (a lock child with a fixed id), the config
@@ -346,9 +359,21 @@ class Sweep {
     const s = this.byName.get(r.name)!;
     s.attempt += 1;
     delete s.label;
-    if (this.aborting() || this.skipRequested.has(r.name)) {
+    // An abort or skip may arrive before the recipe starts, or while the sweep looks at it.
+    const stopped = () => {
+      if (!this.aborting() && !this.skipRequested.has(r.name)) return false;
       this.record(r.name, notRun(r.name, this.aborting() ? `aborted: ${this.status.abortReason}` : 'skipped by operator'));
-      return;
+      return true;
+    };
+    if (stopped()) return;
+    const looked = !node && s.attempt === 1 && patched(SWEEP_LOOKS_FIRST);
+    if (looked) {
+      const settled = await this.settleByLook(r, s);
+      if (settled) {
+        this.record(r.name, this.skipRequested.has(r.name) ? { ...settled, reason: 'skipped by operator' } : settled);
+        return;
+      }
+      if (stopped()) return;
     }
     const workflowId = recipeWorkflowId(this.sweepId, r.name, s.attempt);
     // The recipe reports only its long phases; until then it is syncing and deciding.
@@ -365,6 +390,7 @@ class Sweep {
             recipe: r,
             reportTo: this.sweepId,
             ...(node ? { node: node.name } : {}),
+            ...(looked ? { looked } : {}),
           },
         ],
         staticSummary: `${r.name} (sweep ${this.sweepId}${s.attempt > 1 ? `, retry ${s.attempt - 1}` : ''}${node ? `, on ${node.name}` : ''})`,
@@ -383,6 +409,47 @@ class Sweep {
     } finally {
       this.running.delete(r.name);
     }
+  }
+
+  /**
+   * Most recipes, most weeks: nothing new upstream and the canonical at the
+   * latest release. The sweep's own look (mirror against upstream, the
+   * canonical record; read-only, so no recipe lock) settles such a recipe as
+   * SKIPPED, with its result file like any run's; the sweep's history shows
+   * the look and its answer. Anything else, or a look that fails, is left
+   * to the recipe's workflow, which syncs under the lock and says why. Not
+   * on nodes: there the node's worker keeps the recipe's mirror and record.
+   */
+  private async settleByLook(r: RecipeSpec, s: RecipeStatus): Promise<RecipeResult | null> {
+    const env = this.snapshot.env;
+    const startedAt = new Date().toISOString();
+    Object.assign(s, { workflowId: this.sweepId, phase: 'deciding', startedAt });
+    const seconds = effectiveTimeouts(env.timeouts, r.timeouts).mirrorSyncSeconds + 30;
+    const look = await local.lookAtRecipe
+      .executeWithOptions({ summary: `look at ${r.name}`, startToCloseTimeout: `${seconds}s` }, [{ env, recipe: r }])
+      .catch((e: unknown) => {
+        if (isCancellation(e)) throw e;
+        return null;
+      });
+    if (!look?.tags) return null;
+    const before = look.canonical?.version ?? null;
+    const d = decideFromTags(look.tags, before, { includePrereleases: r.includePrereleases });
+    if (d.action !== 'skip') return null;
+    const result: RecipeResult = {
+      recipe: r.name,
+      ...labelResult({ kind: 'skipped', reason: d.reason }, look.canonical),
+      version: d.version,
+      canonical: { before, after: before },
+      decision: d.text,
+      tiers: [],
+      workflowId: this.sweepId,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    };
+    await local.writeRecipeResult.executeWithOptions({ summary: `${r.name}: SKIPPED (${d.reason})` }, [
+      { runDir: runDirOf(env.stateDir, this.sweepId, r.name), result },
+    ]);
+    return result;
   }
 
   private aborting(): boolean {

@@ -3,8 +3,7 @@
  * Both commands are needed, each an argv; every refusal names its field.
  */
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { ConfigError, parseConfigText } from '../../config/load';
+import { configProblems, parseConfig } from '../helpers/config';
 
 const withBackup = (backup: unknown) => ({
   ciDomain: 'ci.example.org',
@@ -14,27 +13,19 @@ const withBackup = (backup: unknown) => ({
   recipes: [{ name: 'notes', upstream: 'https://git.example.org/recipes/notes.git', health: { url: 'https://{domain}/' }, backup }],
 });
 
-function problems(backup: unknown): string[] {
-  try {
-    parseConfigText(YAML.stringify(withBackup(backup)), '/etc/coopci.yaml');
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-}
+const problems = (backup: unknown) => configProblems(withBackup(backup));
 
 const SEED = ['{abra}', 'app', 'run', '--no-tty', '{domain}', 'app', '--', 'sh', '-c', 'echo {marker} > /data/note.txt'];
 const VERIFY = ['node', 'recipes/tests/http-contains.mjs', '{url}', '{marker}'];
 
 describe('recipes[].backup', () => {
   it('takes seed and verify argv and defaults the timeout', () => {
-    const { config } = parseConfigText(YAML.stringify(withBackup({ seed: SEED, verify: VERIFY })), '/etc/coopci.yaml');
+    const { config } = parseConfig(withBackup({ seed: SEED, verify: VERIFY }));
     expect(config.recipes[0]!.backup).toEqual({ seed: SEED, verify: VERIFY, timeoutSeconds: 120 });
   });
 
   it('is optional (the default marker is used)', () => {
-    const { config } = parseConfigText(YAML.stringify({ ...withBackup(undefined) }), '/etc/coopci.yaml');
+    const { config } = parseConfig({ ...withBackup(undefined) });
     expect(config.recipes[0]!.backup).toBeUndefined();
   });
 

@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError, loadConfig, parseConfigText } from '../../config/load';
+import { loadConfig, parseConfigText } from '../../config/load';
 import { assertDomain, assertRecipeName, assertVersion } from '../../domain/names';
+import { configProblems, parseConfig } from '../helpers/config';
 
 const base = () => ({
   ciDomain: 'ci.example.org',
@@ -27,18 +28,12 @@ const w = (name: string, extra: Record<string, unknown> = {}) => ({
 function problems(mutate: (c: ReturnType<typeof base> & Record<string, unknown>) => void): string[] {
   const c = base() as ReturnType<typeof base> & Record<string, unknown>;
   mutate(c);
-  try {
-    parseConfigText(YAML.stringify(c), '/etc/coopci.yaml');
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
+  return configProblems(c);
 }
 
 describe('configuration', () => {
   it('accepts a minimal file and fills the defaults', () => {
-    const { config, digest } = parseConfigText(YAML.stringify(base()), '/etc/coopci.yaml');
+    const { config, digest } = parseConfig(base());
     expect(config.sweep).toEqual({ lanes: 1, order: 'config' });
     // No calendar fields and no cron: the schedule's Sunday 03:00 (client/schedule.ts).
     expect(config.schedules.sweep).toEqual({ timezone: 'UTC', catchupWindowSeconds: 518400, paused: false });
@@ -161,7 +156,7 @@ describe('configuration', () => {
     const c = base() as any;
     c.stateDir = 'state';
     c.recipes[0].upstream = '../upstream/gitea';
-    const { config } = parseConfigText(YAML.stringify(c), '/srv/ci/coopci.yaml');
+    const { config } = parseConfig(c, '/srv/ci/coopci.yaml');
     expect(config.stateDir).toBe('/srv/ci/state');
     expect(config.recipes[0]!.upstream).toBe('/srv/upstream/gitea');
   });

@@ -1,7 +1,6 @@
 /** recipes[].needs in the config: the field, and the checks across recipes (unknown recipe, cycles named). */
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { ConfigError, parseConfigText } from '../../config/load';
+import { configProblems as problems, parseConfig } from '../helpers/config';
 
 const recipe = (name: string, needs?: unknown) => ({
   name,
@@ -12,20 +11,10 @@ const recipe = (name: string, needs?: unknown) => ({
 const config = (...recipes: unknown[]) => ({ ciDomain: 'ci.example.org', server: 'default', stateDir: '/s', abra: { dir: '/a' }, recipes });
 const need = (r: string, env = `${r.toUpperCase()}_DOMAIN`) => ({ recipe: r, env });
 
-function problems(c: unknown): string[] {
-  try {
-    parseConfigText(YAML.stringify(c), '/etc/coopci.yaml');
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-}
-
 describe('recipes[].needs', () => {
   it('takes needs on any recipe of the config, enrolled or not, and leaves them absent when not given', () => {
     const gitea = { ...recipe('gitea'), enrolled: false, exception: 'only a dependency' };
-    const { config: c } = parseConfigText(YAML.stringify(config(recipe('drone', [need('gitea')]), gitea)), '/etc/coopci.yaml');
+    const { config: c } = parseConfig(config(recipe('drone', [need('gitea')]), gitea));
     expect(c.recipes[0]!.needs).toEqual([{ recipe: 'gitea', env: 'GITEA_DOMAIN' }]);
     expect(c.recipes[1]!.needs).toBeUndefined();
     expect(problems(config(recipe('a', [need('b')]), recipe('b', [need('c')]), recipe('c')))).toEqual([]);

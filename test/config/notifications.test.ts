@@ -1,8 +1,7 @@
 /** notifications.webhooks in the config: defaults, the URL rules (http(s) only, no user:password@), url xor urlEnv, names. */
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { ConfigError, parseConfigText } from '../../config/load';
 import { notifyTargetsOf } from '../../config/notifications';
+import { configProblems as problems, parseConfig } from '../helpers/config';
 
 const base = {
   ciDomain: 'ci.example.org',
@@ -13,25 +12,13 @@ const base = {
 };
 const withHooks = (...webhooks: unknown[]) => ({ ...base, notifications: { webhooks } });
 
-function problems(c: unknown): string[] {
-  try {
-    parseConfigText(YAML.stringify(c), '/etc/coopci.yaml');
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-}
-
 describe('notifications', () => {
   it('has no webhooks by default; a webhook gets every event, the generic format and a 10 s timeout unless told', () => {
-    expect(parseConfigText(YAML.stringify(base), '/c.yaml').config.notifications).toEqual({ webhooks: [] });
-    const { config } = parseConfigText(
-      YAML.stringify(
-        withHooks(
-          { name: 'ops', url: 'https://hooks.example.org/T0/B0/xyz' },
-          { name: 'room', urlEnv: 'COOPCI_MATRIX_HOOK', format: 'matrix', events: ['alert'] },
-        ),
+    expect(parseConfig(base, '/c.yaml').config.notifications).toEqual({ webhooks: [] });
+    const { config } = parseConfig(
+      withHooks(
+        { name: 'ops', url: 'https://hooks.example.org/T0/B0/xyz' },
+        { name: 'room', urlEnv: 'COOPCI_MATRIX_HOOK', format: 'matrix', events: ['alert'] },
       ),
       '/c.yaml',
     );

@@ -1,7 +1,6 @@
 /** Config of operating features: cron schedules, the canonicals' disk budget, per-tier timeouts. */
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { ConfigError, parseConfigText } from '../../config/load';
+import { configProblems, parseConfig } from '../helpers/config';
 
 const base = () => ({
   ciDomain: 'ci.example.org',
@@ -11,19 +10,8 @@ const base = () => ({
   recipes: [{ name: 'gitea', upstream: 'https://git.example.org/recipes/gitea.git', health: { url: 'https://{domain}/' } }] as Record<string, unknown>[],
 });
 
-function parse(extra: Record<string, unknown>) {
-  return parseConfigText(YAML.stringify({ ...base(), ...extra }), '/etc/coopci.yaml');
-}
-
-function problems(extra: Record<string, unknown>): string[] {
-  try {
-    parse(extra);
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-}
+const parse = (extra: Record<string, unknown>) => parseConfig({ ...base(), ...extra });
+const problems = (extra: Record<string, unknown>) => configProblems({ ...base(), ...extra });
 
 describe('operating config', () => {
   it('takes a cron expression for any schedule, instead of the calendar fields', () => {

@@ -97,6 +97,11 @@ describe('docker-compose.yml', () => {
     expect(services.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH).toBe('/etc/temporal/config/dynamicconfig/coopci.yaml');
   });
 
+  it('runs the worker with the heap limit the bench measures its memory with (README "Performance")', async () => {
+    const { services } = await resolved();
+    expect(services.worker!.environment!.NODE_OPTIONS).toBe('--max-old-space-size=256');
+  });
+
   it("the README's example config keeps stateDir and abra.dir inside the worker's named volumes", async () => {
     const { services } = await resolved();
     const worker = services.worker!;

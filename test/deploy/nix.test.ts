@@ -69,6 +69,8 @@ describe('Nix files', () => {
       TEMPORAL_TLS_CLIENT_CERT_PATH: '/run/keys/client.pem',
       TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
       COOPCI_CONFIG: expect.stringMatching(/^\/nix\/store\/.*-coopci\.yaml$/),
+      // The heap limit the bench measures the worker's memory with (README "Performance").
+      NODE_OPTIONS: '--max-old-space-size=256',
     });
     expect(worker.environment).not.toHaveProperty('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
     expect(config.content.users.users.coopci.extraGroups).toEqual(['docker']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, describeDecision } from '../../domain/decision';
+import { decide, decideFromTags, describeDecision } from '../../domain/decision';
 
 describe('sweep decision', () => {
   it.each([
@@ -21,5 +21,21 @@ describe('sweep decision', () => {
 
   it('refuses a corrupt canonical version instead of guessing', () => {
     expect(() => decide('1.0.0+1', 'garbage')).toThrow(/not a recipe version/);
+  });
+
+  it('decides from tags as the sweep and the recipe both do: latest release, the report text, the skip reason', () => {
+    expect(decideFromTags(['1.0.0+1', '1.1.0+1', 'v2.0.0'], '1.0.0+1', {})).toEqual({
+      action: 'run',
+      version: '1.1.0+1',
+      text: 'run (new release 1.1.0+1 > canonical 1.0.0+1); ignored tags: v2.0.0 (v-prefixed: Co-op Cloud release tags are <version>+<upstream>, without a v)',
+    });
+    expect(decideFromTags(['1.1.0+1'], '1.1.0+1', {})).toEqual({ action: 'skip', reason: 'no-new-version', version: '1.1.0+1', text: 'skip no-new-version' });
+    // Nothing released but tags that look like releases: the reason names them, so an operator sees why.
+    expect(decideFromTags(['2.0.0-rc.1+1'], null, {})).toMatchObject({
+      action: 'skip',
+      version: null,
+      reason: 'never-released; ignored tags: 2.0.0-rc.1+1 (a prerelease, and includePrereleases is off)',
+    });
+    expect(decideFromTags(['2.0.0-rc.1+1'], null, { includePrereleases: true })).toMatchObject({ action: 'run', version: '2.0.0-rc.1+1' });
   });
 });

@@ -23,14 +23,11 @@ describe('a failed advance of a canonical', () => {
   let f: Fixture;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   beforeAll(async () => {
-    // abra's deploy of a crash-looping release fails once it has waited this long for convergence.
     // coopci's own wait (convergeSeconds, on each of the advance's three attempts) outlasts a good upgrade's ~7 s.
-    process.env.ABRA_LOCAL_CONVERGE_TIMEOUT_S = '10';
     f = await makeFixture('failed-advance', [{ name: 'mig', from: 'migrator', upTo: '1.0.0+1.0', port: 18086, extra: { timeouts: { convergeSeconds: 11 } } }]);
     worker = await startWorker(f);
   });
   afterAll(async () => {
-    delete process.env.ABRA_LOCAL_CONVERGE_TIMEOUT_S;
     await endRunningSweep();
     await worker?.stop();
   });

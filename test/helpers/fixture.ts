@@ -9,9 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import YAML from 'yaml';
-import { docker } from '../../adapters/swarm';
 import { loadConfig, type LoadedConfig } from '../../config/load';
 import { buildUpstream } from '../../scripts/example-recipes';
+import { removeAppsOfDomain } from './remove-apps';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const ABRA_LOCAL = path.join(REPO, 'tools/abra-local/abra');
@@ -43,7 +43,7 @@ let counter = 0;
 const TEST_CI_DOMAIN = 'ci.test.local';
 
 export async function makeFixture(name: string, recipes: RecipeFixture[], extra: Record<string, unknown> = {}): Promise<Fixture> {
-  await removeTestApps();
+  await removeAppsOfDomain(TEST_CI_DOMAIN);
   const dir = await mkdtemp(path.join(inject('scratchDir'), `${name}-`));
   const taskQueue = `${name}-${process.pid}-${counter++}`;
   const ledger = path.join(dir, 'abra-ledger.jsonl');
@@ -87,28 +87,4 @@ export async function makeFixture(name: string, recipes: RecipeFixture[], extra:
         .map((l) => (JSON.parse(l) as { argv: string[] }).argv);
     },
   };
-}
-
-/**
- * Removes every app of the tests' CI domain from the Swarm: canonicals are
- * kept with their data by design, so a canonical an earlier test promoted
- * would otherwise meet the next test's seed of the same recipe (which then,
- * rightly, refuses to touch data it has no record of).
- */
-async function removeTestApps(): Promise<void> {
-  const d = docker();
-  const ours = (n: string | undefined) => Boolean(n?.includes(`_${TEST_CI_DOMAIN.replaceAll('.', '_')}`));
-  const services = (await d.listServices()).filter((x) => ours(x.Spec?.Name));
-  await Promise.all(services.map((x) => d.getService(x.ID).remove()));
-  for (let i = 0; i < 60; i++) {
-    const containers = (await d.listContainers({ all: true })).filter((c) => ours(c.Labels?.['com.docker.stack.namespace']));
-    if (containers.length === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const [secrets, volumes, networks, configs] = await Promise.all([d.listSecrets(), d.listVolumes(), d.listNetworks(), d.listConfigs()]);
-  const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
-  await Promise.all(secrets.filter((x) => ours(x.Spec?.Name)).map((x) => quietly(d.getSecret(x.ID).remove())));
-  await Promise.all((volumes.Volumes ?? []).filter((x) => ours(x.Name)).map((x) => quietly(d.getVolume(x.Name).remove({ force: true }))));
-  await Promise.all(networks.filter((x) => ours(x.Name)).map((x) => quietly(d.getNetwork(x.Id).remove())));
-  await Promise.all(configs.filter((x) => ours(x.Spec?.Name)).map((x) => quietly(d.getConfig(x.ID).remove())));
 }

@@ -38,8 +38,6 @@ describe('a failed advance of a canonical', () => {
   });
 
   it('is restored byte for byte, with the recorded version served and idle again', async () => {
-    // abra's deploy of a crash-looping release fails once it has waited this long for convergence.
-    process.env.ABRA_LOCAL_CONVERGE_TIMEOUT_S = '10';
     const f = await makeFixture('canonical-restore', [{ name: 'mig', from: 'migrator', port: 18086 }]);
     const { env, recipes } = snapshotOf(f.loaded.config, f.configFile, f.loaded.digest);
     const recipe = recipes[0]!;

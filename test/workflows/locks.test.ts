@@ -178,5 +178,13 @@ describe.sequential('locks', { timeout: 60_000 }, () => {
     // The first lane (n1) would have taken it first; the pin sent it to n2's server.
     expect(world.log.of('syncRecipe').find((i) => i.recipe.name === 'pinned')!.env.server).toBe('s2');
     expect(world.log.of('recordCanonical')).toMatchObject([{ recipe: { name: 'pinned' }, version: '2.0.0+2.0', node: 'n2' }]);
+    // A node keeps its recipes' mirrors and records: the sweep does not look itself, each recipe's workflow does, on its node.
+    expect(world.log.by(result.sweepId).filter((c) => c.activity === 'lookAtRecipe')).toEqual([]);
+    expect(
+      world.log
+        .of('lookAtRecipe')
+        .map((i) => i.recipe.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'pinned']);
   });
 });

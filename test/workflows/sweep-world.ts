@@ -181,7 +181,6 @@ export function sweepWorld(scripts: Record<string, RecipeScript>, opts: WorldOpt
 
 /** The steps of a recipe that is green through every tier and promoted. */
 export const GREEN_AND_PROMOTED = [
-  'lookAtRecipe',
   'syncRecipe',
   'readCanonical',
   'prepareColdRun',

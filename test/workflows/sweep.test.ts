@@ -57,7 +57,6 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
     ]);
     // A red tier stops the tiers after it, the teardown still runs, nothing is promoted.
     expect(world.steps(`${id}/broken`)).toEqual([
-      'lookAtRecipe',
       'syncRecipe',
       'readCanonical',
       'prepareColdRun',
@@ -68,16 +67,37 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
       'writeRecipeResult',
     ]);
     // Skips decide from the tags and the registry only: no cold run at all.
-    // The look finds each mirror behind upstream (the world's default), so each syncs under the lock first.
-    expect(world.steps(`${id}/unreleased`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
-    expect(world.steps(`${id}/current`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
-    expect(world.steps(`${id}/vanished`)).toEqual(['lookAtRecipe', 'syncRecipe', 'readCanonical', 'writeRecipeResult']);
-    // Nothing new upstream since the mirror's last sync, canonical at the latest release: the look settles it, no sync.
-    expect(world.steps(`${id}/steady`)).toEqual(['lookAtRecipe', 'readCanonical', 'writeRecipeResult']);
+    // The sweep looks at every recipe first; it finds each mirror behind upstream (the world's default), so each syncs under the lock.
+    const sweepCalls = world.log.by(id);
+    expect(sweepCalls.filter((c) => c.activity === 'lookAtRecipe').map((c) => (c.input as { recipe: { name: string } }).recipe.name)).toEqual([
+      'hello',
+      'broken',
+      'unreleased',
+      'oldstyle',
+      'current',
+      'vanished',
+      'flaky',
+      'steady',
+      'fresh',
+    ]);
+    expect(world.steps(`${id}/unreleased`)).toEqual(['syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/current`)).toEqual(['syncRecipe', 'readCanonical', 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/vanished`)).toEqual(['syncRecipe', 'readCanonical', 'writeRecipeResult']);
+    // Nothing new upstream since the mirror's last sync, canonical at the latest release: the sweep's look settles it,
+    // with its result file written by the sweep, and no recipe workflow at all.
+    expect(world.steps(`${id}/steady`)).toEqual([]);
+    expect(sweepCalls.filter((c) => c.activity === 'writeRecipeResult').map((c) => (c.input as { result: { recipe: string } }).result)).toEqual([
+      expect.objectContaining({ recipe: 'steady', label: 'SKIPPED', reason: 'no-new-version', workflowId: id, decision: 'skip no-new-version' }),
+    ]);
+    expect(result.results.find((r) => r.recipe === 'steady')).toMatchObject({
+      workflowId: id,
+      version: '2.0.0+1.0',
+      canonical: { before: '2.0.0+1.0', after: '2.0.0+1.0' },
+    });
     // A mirror already current with a release to test: the look falls through to the whole run.
     expect(world.steps(`${id}/fresh`)).toEqual(GREEN_AND_PROMOTED);
     // A failed promote stops before the record; the cold app was torn down before it.
-    expect(world.steps(`${id}/flaky`)).toEqual([...GREEN_AND_PROMOTED.slice(0, 11), 'readCanonical', 'writeRecipeResult']);
+    expect(world.steps(`${id}/flaky`)).toEqual([...GREEN_AND_PROMOTED.slice(0, 10), 'readCanonical', 'writeRecipeResult']);
     expect(world.log.of('writeSweepReport')).toMatchObject([{ result: { sweepId: id, aborted: false, configDigest: 'digest-1' } }]);
   });
 
@@ -130,7 +150,6 @@ describe.sequential('sweep workflow', { timeout: 30_000 }, () => {
     ]);
     expect(hold.cancelled).toBe(true);
     expect(world.steps(`${result.sweepId}/b`)).toEqual([
-      'lookAtRecipe',
       'syncRecipe',
       'readCanonical',
       'prepareColdRun',
