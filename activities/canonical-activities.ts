@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type Docker from 'dockerode';
-import { effectiveTimeouts } from '../domain/timeouts';
+import { effectiveTimeouts, type StepTimeoutKey } from '../domain/timeouts';
 import { stackName } from '../domain/stack-name';
 import type { RecipeSpec, RunEnv } from '../contract/types';
 import { Apps, heartbeat } from '../adapters/apps';
@@ -28,7 +28,7 @@ interface CanonicalInput extends Base {
 export function createCanonicalActivities(docker: Docker) {
   const setup = (b: Base) => {
     const env = { ...b.env, timeouts: effectiveTimeouts(b.env.timeouts, b.recipe.timeouts) };
-    const s = (key: keyof RunEnv['timeouts']) => env.timeouts[key] * 1000;
+    const s = (key: StepTimeoutKey) => env.timeouts[key] * 1000;
     const apps = new Apps(env, docker);
     const idle = (domain: string) => apps.undeploy(domain, s('teardownSeconds'));
     const volumeOpts = { timeoutMs: s('backupSeconds'), signal: Context.current().cancellationSignal };

@@ -19,7 +19,7 @@ import type { LoadedConfig } from '../config/load';
 import { alreadyRunning } from '../domain/deploy-plan';
 import { assertRecipeName } from '../domain/names';
 import { dependencyDomain, dependencyPlan, type DependencyApp } from '../domain/needs';
-import { effectiveTimeouts } from '../domain/timeouts';
+import { effectiveTimeouts, type StepTimeoutKey } from '../domain/timeouts';
 import { latestRelease } from '../domain/version';
 import type { RecipeSpec, RunEnv } from '../contract/types';
 import { Apps } from '../adapters/apps';
@@ -54,7 +54,7 @@ export interface DependencyDeployed {
 
 export function createDependencyActivities(deps: { docker: Docker; config: () => Promise<LoadedConfig> }) {
   const apps = (b: Base) => new Apps({ ...b.env, timeouts: effectiveTimeouts(b.env.timeouts, b.recipe.timeouts) }, deps.docker);
-  const ms = (b: Base, key: keyof RunEnv['timeouts']) => effectiveTimeouts(b.env.timeouts, b.recipe.timeouts)[key] * 1000;
+  const ms = (b: Base, key: StepTimeoutKey) => effectiveTimeouts(b.env.timeouts, b.recipe.timeouts)[key] * 1000;
 
   /** The dependent's plan from the worker's config; refuses a dependent or dependency the config does not (or no longer) name. */
   async function planOf(b: Base, dependent: string) {

@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { canonicalDomain } from '../domain/canonical-domain';
 import { alreadyRunning } from '../domain/deploy-plan';
 import { fillTemplate } from '../domain/template';
-import { effectiveTimeouts } from '../domain/timeouts';
+import { effectiveTimeouts, type StepTimeoutKey } from '../domain/timeouts';
 import { nodeMismatch, type CanonicalRecord } from '../domain/registry-record';
 import { canonicals } from '../state/canonicals';
 import { coldDomain, stackName } from '../domain/stack-name';
@@ -64,7 +64,7 @@ function timeoutsFor(env: RunEnv, recipe: RecipeSpec): RunEnv {
 }
 
 /** One of the recipe's effective timeouts, in milliseconds. */
-const ms = (b: Base, key: keyof RunEnv['timeouts']) => timeoutsFor(b.env, b.recipe).timeouts[key] * 1000;
+const ms = (b: Base, key: StepTimeoutKey) => timeoutsFor(b.env, b.recipe).timeouts[key] * 1000;
 
 export function createRecipeActivities(docker: Docker) {
   const apps = (b: Base) => new Apps(timeoutsFor(b.env, b.recipe), docker);

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { StepTimeoutKey } from '../domain/timeouts';
 import { ApplicationFailure } from '@temporalio/common';
 import type Docker from 'dockerode';
 import type { WarmApp } from '../config/schema';
@@ -39,7 +40,7 @@ export const warmLockActivities = {
 
 export function createWarmActivities(deps: { configFile: string; docker: Docker }) {
   const apps = (env: RunEnv) => new Apps(env, deps.docker);
-  const ms = (i: WarmInput, key: keyof RunEnv['timeouts']) => i.env.timeouts[key] * 1000;
+  const ms = (i: WarmInput, key: StepTimeoutKey) => i.env.timeouts[key] * 1000;
 
   return {
     ...warmLockActivities,

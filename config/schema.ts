@@ -91,6 +91,15 @@ const Timeouts = z
     convergeSeconds: seconds(300).describe('Waiting for Swarm to run every service of a deployed app.'),
     teardownSeconds: seconds(300).describe('Removing a cold app with its secrets and volumes.'),
     backupSeconds: seconds(900).describe('One abra backup or restore.'),
+    heartbeatSeconds: z
+      .number()
+      .int()
+      .min(6)
+      .max(600)
+      .default(20)
+      .describe(
+        'How long a step may go without a heartbeat (steps send one every 2 s) before Temporal counts its worker as dead and runs the step again on another: how soon a crashed worker is noticed. At least 6 (three missed heartbeats).',
+      ),
   })
   .strict();
 

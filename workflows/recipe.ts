@@ -19,7 +19,7 @@ import { labelResult, type RunOutcome } from '../domain/label';
 import { promoteGate } from '../domain/promote-gate';
 import { runDirOf } from '../domain/run-layout';
 import { shortReason } from '../domain/short-reason';
-import { effectiveTimeouts } from '../domain/timeouts';
+import { effectiveTimeouts, heartbeatTimeout } from '../domain/timeouts';
 import { describeIgnoredTags, ignoredTags, latestRelease } from '../domain/version';
 import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
@@ -71,6 +71,7 @@ const RECIPE_LOCK_WAIT_MS = 6 * 3600_000;
 export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> {
   const { env, recipe } = input;
   const t = effectiveTimeouts(env.timeouts, recipe.timeouts);
+  const beat = heartbeatTimeout(t);
   const { workflowId } = workflowInfo();
   const startedAt = new Date().toISOString();
   const runDir = runDirOf(env.stateDir, input.sweepId, recipe.name);
@@ -78,7 +79,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
 
   const quick = proxyActivities<Activities>({
     startToCloseTimeout: `${t.mirrorSyncSeconds * 2 + 30}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: beat,
     retry: { maximumAttempts: 3, initialInterval: '2s' },
   });
   // Short reads and writes run in the worker's own workflow task: no round trip through the server each.
@@ -90,21 +91,21 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   const tierActs = proxyActivities<Activities>({
     // Two full deploys (upgrade tier), teardowns, backups and the test command, with margin; each step has its own tighter timeout.
     startToCloseTimeout: `${2 * gateSeconds + 2 * t.teardownSeconds + 2 * t.backupSeconds + (recipe.test?.timeoutSeconds ?? 0) + 60}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: beat,
     retry: { maximumAttempts: 2, initialInterval: '5s' },
     cancellationType,
   });
   /** A tier with a timeout of its own (tiers.<tier>.timeoutSeconds): one attempt within it, cancelled when it runs over. */
   const tierActsWithin = (seconds: number) =>
-    proxyActivities<Activities>({ startToCloseTimeout: `${seconds}s`, heartbeatTimeout: '20s', retry: { maximumAttempts: 1 }, cancellationType });
+    proxyActivities<Activities>({ startToCloseTimeout: `${seconds}s`, heartbeatTimeout: beat, retry: { maximumAttempts: 1 }, cancellationType });
   const cleanup = proxyActivities<Activities>({
     startToCloseTimeout: `${3 * t.teardownSeconds + 60}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: beat,
     retry: { maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2 },
   });
   const promoteActs = proxyActivities<Activities>({
     startToCloseTimeout: `${gateSeconds + 2 * t.teardownSeconds + 60}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: beat,
     retry: { maximumAttempts: 3, initialInterval: '5s' },
     cancellationType,
   });
@@ -112,7 +113,7 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
   // Copies of a canonical's volumes (its data) take time in proportion to its size: like a backup.
   const canonicalActs = proxyActivities<Activities>({
     startToCloseTimeout: `${gateSeconds + 2 * t.teardownSeconds + 2 * t.backupSeconds + t.mirrorSyncSeconds + 60}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: beat,
     retry: { maximumAttempts: 3, initialInterval: '5s' },
   });
 
@@ -586,13 +587,13 @@ export async function recipeWorkflow(input: RecipeInput): Promise<RecipeResult> 
       if (step === 'teardown')
         return proxyActivities<Activities>({
           startToCloseTimeout: `${3 * dt.teardownSeconds + 60}s`,
-          heartbeatTimeout: '20s',
+          heartbeatTimeout: heartbeatTimeout(dt),
           retry: { maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2 },
         });
       return proxyActivities<Activities>({
         // Mirror sync and checkout, clearing a crashed attempt's leftovers, app new, deploy, convergence and the gate, with margin.
         startToCloseTimeout: `${4 * dt.mirrorSyncSeconds + 3 * dt.teardownSeconds + 2 * dt.deploySeconds + dt.convergeSeconds + dep.health.deadlineSeconds + 60}s`,
-        heartbeatTimeout: '20s',
+        heartbeatTimeout: heartbeatTimeout(dt),
         retry: { maximumAttempts: 2, initialInterval: '5s' },
         cancellationType,
       });

@@ -26,6 +26,7 @@ import {
   type WarmVerdict,
 } from '../domain/warm-outcome';
 import { deployStepSeconds, gateStepSeconds, lockTimedOut } from '../domain/warm-lock';
+import { heartbeatTimeout } from '../domain/timeouts';
 import type { Activities } from './activity-types';
 import { sideEffectCancellation } from './cancellation';
 import { causeMessage } from './errors';
@@ -78,13 +79,13 @@ export async function warmDeployWorkflow(input: WarmDeployInput = {}): Promise<W
   const w = await setup.loadWarmApp.executeWithOptions({ summary: 'load config' }, [input]);
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: `${deployStepSeconds(w.env.timeouts)}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: heartbeatTimeout(w.env.timeouts),
     retry: { maximumAttempts: 3, initialInterval: '5s' },
     cancellationType: sideEffectCancellation(),
   });
   const gate = proxyActivities<Activities>({
     startToCloseTimeout: `${gateStepSeconds(w.app.health)}s`,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: heartbeatTimeout(w.env.timeouts),
     retry: { maximumAttempts: 3, initialInterval: '2s' },
   });
   const app = w.app.name;

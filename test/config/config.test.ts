@@ -38,6 +38,7 @@ describe('configuration', () => {
     // No calendar fields and no cron: the schedule's Sunday 03:00 (client/schedule.ts).
     expect(config.schedules.sweep).toEqual({ timezone: 'UTC', catchupWindowSeconds: 518400, paused: false });
     expect(config.timeouts.deploySeconds).toBe(600);
+    expect(config.timeouts.heartbeatSeconds).toBe(20);
     expect(config.recipes[0]).toMatchObject({ enrolled: true, health: { allowedStatus: [200], consecutive: 1 } });
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -50,6 +51,7 @@ describe('configuration', () => {
 
   it.each<[string, (c: any) => void, RegExp]>([
     ['bad domain', (c) => (c.ciDomain = 'CI_EXAMPLE'), /^ciDomain: must be a lowercase DNS name/],
+    ['a heartbeat timeout a live step could miss', (c) => (c.timeouts = { heartbeatSeconds: 4 }), /^timeouts\.heartbeatSeconds: /],
     ['option-injection recipe name', (c) => (c.recipes[0].name = '--exec=sh'), /^recipes\.0\.name: must be lowercase/],
     ['path traversal recipe name', (c) => (c.recipes[0].name = '../etc'), /^recipes\.0\.name: /],
     ['shell metacharacters', (c) => (c.recipes[0].name = 'a;rm -rf'), /^recipes\.0\.name: /],

@@ -13,7 +13,7 @@ import { docker, stackLeftovers } from '../../adapters/swarm';
 import { readJson } from '../../state/json-store';
 import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
-import { makeFixture } from '../helpers/fixture';
+import { CRASH_TEST_TIMEOUTS, makeFixture } from '../helpers/fixture';
 import { endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 import { existsSync } from 'node:fs';
 
@@ -35,10 +35,11 @@ describe('worker SIGKILLed during a promote', () => {
   it.each(POINTS)(
     '%s',
     async (_name, crashOn, second) => {
-      const f = await makeFixture('promote-crash', [
-        { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
-        ...(second ? [{ name: 'beta', from: 'hello', upTo: '1.0.0+1.0' }] : []),
-      ]);
+      const f = await makeFixture(
+        'promote-crash',
+        [{ name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' }, ...(second ? [{ name: 'beta', from: 'hello', upTo: '1.0.0+1.0' }] : [])],
+        { timeouts: CRASH_TEST_TIMEOUTS },
+      );
       const marker = path.join(f.dir, 'crashed');
       const first = spawnWorker(f, { ABRA_LOCAL_CRASH_CALLER_ON: crashOn, ABRA_LOCAL_CRASH_MARKER: marker });
       cleanups.push(() => first.kill('SIGKILL'));

@@ -40,6 +40,10 @@ export interface Fixture {
 }
 
 let counter = 0;
+/** The tests' step timeouts (a test that overrides `timeouts` spreads these first). */
+export const TEST_TIMEOUTS = { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
+/** For tests that kill a worker: its in-flight step is noticed after 6 s instead of the default 20 s. */
+export const CRASH_TEST_TIMEOUTS = { ...TEST_TIMEOUTS, heartbeatSeconds: 6 };
 const TEST_CI_DOMAIN = 'ci.test.local';
 
 export async function makeFixture(name: string, recipes: RecipeFixture[], extra: Record<string, unknown> = {}): Promise<Fixture> {
@@ -63,7 +67,7 @@ export async function makeFixture(name: string, recipes: RecipeFixture[], extra:
       health: { url: `http://127.0.0.1:${r.port ?? 18081}/`, intervalSeconds: 1, deadlineSeconds: 5, requestTimeoutSeconds: 2 },
       ...r.extra,
     })),
-    timeouts: { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 },
+    timeouts: TEST_TIMEOUTS,
     ...extra,
   };
   const configFile = path.join(dir, 'coopci.yaml');

@@ -13,7 +13,7 @@ import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
 import { sweepStatusQuery } from '../../contract/messages';
 import type { SweepResult } from '../../contract/types';
-import { makeFixture } from '../helpers/fixture';
+import { makeFixture, CRASH_TEST_TIMEOUTS } from '../helpers/fixture';
 import { cli, endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 
 const cleanups: (() => unknown)[] = [];
@@ -27,10 +27,14 @@ const nothingLeft = { services: [], secrets: [], volumes: [], networks: [], conf
 
 describe('crash resume', () => {
   it('a SIGKILLed worker is replaced and the sweep completes without repeating a finished promote', async () => {
-    const f = await makeFixture('crash', [
-      { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
-      { name: 'beta', from: 'hello', upTo: '1.0.0+1.0', extra: { test: { command: ['sleep', '5'] } } },
-    ]);
+    const f = await makeFixture(
+      'crash',
+      [
+        { name: 'alpha', from: 'hello', upTo: '1.0.0+1.0' },
+        { name: 'beta', from: 'hello', upTo: '1.0.0+1.0', extra: { test: { command: ['sleep', '5'] } } },
+      ],
+      { timeouts: CRASH_TEST_TIMEOUTS },
+    );
     const first = spawnWorker(f);
     cleanups.push(() => first.kill('SIGKILL'));
     const client = await testClient();

@@ -16,7 +16,7 @@ import { startConverge, startWarmDeploy } from '../../client/warm';
 import { publishRelease } from '../../scripts/example-recipes';
 import { warmDeployStatusQuery } from '../../contract/messages';
 import type { WarmDeployResult } from '../../contract/types';
-import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
+import { makeFixture, REPO, type Fixture, CRASH_TEST_TIMEOUTS } from '../helpers/fixture';
 import { cli, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 
 const CA = path.join(REPO, '.coopci/proxy-ca.pem');
@@ -141,7 +141,7 @@ describe('health-gated proxy deploy', () => {
 
 describe('proxy deploy durability', () => {
   it('resumes after the worker is SIGKILLed during the gate: one deploy of the version, one alert', async () => {
-    const f = await proxyFixture('proxy-crash');
+    const f = await proxyFixture('proxy-crash', { extra: { timeouts: CRASH_TEST_TIMEOUTS } });
     await buildProxyUpstream(f, '1.1.0+3.1');
     const w1 = await startWorker(f);
     const client = await testClient();
