@@ -67,6 +67,9 @@ const client = new Client({ connection: await Connection.connect({ address: serv
 const bundle = path.join(scratch, 'workflows.js');
 await writeFile(bundle, (await bundleWorkflowCode({ workflowsPath: path.join(REPO, 'workflows/index.ts'), logger: quietLogger() })).code);
 
+/** What the parts that deploy on the Swarm (real, nodes) share. */
+const onSwarm = { scratch, client, address: server.address, repo: REPO };
+
 const figures: [string, string][] = [];
 const report = (name: string, value: string) => {
   figures.push([name, value]);
@@ -120,10 +123,7 @@ try {
   // 5. The example recipes end to end on the real Swarm: where each recipe's wall time went.
   if (only.includes('real')) {
     const real = await realExamples({
-      scratch,
-      client,
-      address: server.address,
-      repo: REPO,
+      ...onSwarm,
       startWorker: async (configFile, config, logFile) => {
         const w = await startWorkerProcess({ configFile, config }, { COOPCI_LOG_LEVEL: 'debug' }, logFile);
         return { stop: () => w.kill('SIGKILL') };
@@ -149,10 +149,7 @@ try {
   // 6. Scale-out for real: four deploying recipes on one node, then over two nodes (a worker each).
   if (only.includes('nodes')) {
     const n = await nodesBench({
-      scratch,
-      client,
-      address: server.address,
-      repo: REPO,
+      ...onSwarm,
       startWorker: async (configFile, config, node) => {
         const w = await startWorkerProcess({ configFile, config }, {}, undefined, node);
         return { stop: () => w.kill('SIGKILL') };
