@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
@@ -100,12 +100,138 @@ async function upstreamRefs(upstream: string, timeoutMs: number): Promise<Refs> 
   return { refs, head };
 }
 
+/**
+ * The mirror's own branches, tags and HEAD. Read from the bare repository's
+ * files, not by running git: on the quick path the mirror is read once per
+ * recipe, and each git process is a fork of the whole worker (milliseconds
+ * of its main thread), while the files are a few small reads.
+ */
 async function mirrorRefs(mirror: string, timeoutMs: number): Promise<Refs> {
+  return (await readRefFiles(mirror)) ?? (await mirrorRefsByGit(mirror, timeoutMs));
+}
+
+/** The same, as git lists it: for a mirror whose ref storage the file reader does not know (see readRefFiles). */
+async function mirrorRefsByGit(mirror: string, timeoutMs: number): Promise<Refs> {
   const { stdout } = await git(['-C', mirror, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'], timeoutMs);
   const refs = new Map<string, string>();
   for (const [, id, name] of stdout.matchAll(/^([0-9a-f]{40,64}) (\S+)$/gm)) refs.set(name!, id!);
   const head = (await git(['-C', mirror, 'symbolic-ref', '--quiet', 'HEAD'], timeoutMs).catch(() => null))?.stdout.trim() ?? null;
   return { refs, head };
+}
+
+/** Thrown inside readRefFiles for anything it does not fully understand: git is asked instead. */
+class NotPlainFiles extends Error {}
+
+const OBJECT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})\s*$/;
+
+/**
+ * What `for-each-ref refs/heads refs/tags` and `symbolic-ref HEAD` would say,
+ * read from git's "files" ref storage (what `git init --bare` makes, and the
+ * only storage git 2.39 has): the loose ref files under refs/heads and
+ * refs/tags (names may hold '/'), then `packed-refs`, a loose ref overriding
+ * a packed one, and HEAD's "ref: refs/heads/X". The object ids are the refs'
+ * own (an annotated tag's tag object; packed-refs' '^' peeled lines are
+ * skipped), in git's order (refname bytes), so the comparison with
+ * `ls-remote` and the tags returned are exactly as before.
+ *
+ * Null, and git is asked instead, when the mirror is not plainly in that
+ * format: another ref storage (`extensions.refStorage` other than files, a
+ * `reftable` directory), or anything git would treat specially: a symbolic
+ * ref among the branches or tags (for-each-ref would show its target's id), a
+ * name git would reject as broken, an unreadable or odd file, a symlinked
+ * HEAD. Falling back rather than refusing keeps a mirror made by a newer git
+ * (or edited by hand) working, only slower; the fallback is the previous,
+ * tested code. Not checked, as git does: that each object exists (a ref to a
+ * missing object means a corrupt mirror, which for-each-ref would skip).
+ *
+ * Loose refs are read before packed-refs, as git does: `pack-refs` writes
+ * packed-refs before it deletes the loose files, so a ref being packed
+ * meanwhile is seen in one or the other.
+ */
+async function readRefFiles(mirror: string): Promise<Refs | null> {
+  try {
+    const config = await readFile(path.join(mirror, 'config'), 'utf8');
+    for (const [, storage] of config.matchAll(/^\s*refstorage\s*=\s*"?([^"\s]*)/gim)) if (storage!.toLowerCase() !== 'files') return null;
+    if (await exists(path.join(mirror, 'reftable'))) return null;
+    const loose = new Map<string, string>();
+    for (const top of ['refs/heads', 'refs/tags']) await readLooseDir(mirror, top, loose);
+    const refs = new Map(loose);
+    for (const [name, id] of await readPackedRefs(mirror)) if (!refs.has(name)) refs.set(name, id);
+    const sorted = new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { refs: sorted, head: await readHead(mirror) };
+  } catch (e) {
+    if (e instanceof NotPlainFiles) return null;
+    if ((e as NodeJS.ErrnoException).code) return null; // unreadable (EACCES, ENOTDIR, …): git will say what is wrong
+    throw e;
+  }
+}
+
+/** A ref name's last component as git would accept it in a ref (check_refname_format), conservatively: plain ASCII only. */
+const PLAIN_COMPONENT = /^[A-Za-z0-9_+=,@%-][A-Za-z0-9._+=,@%-]*$/;
+const plainName = (name: string) =>
+  name.split('/').every((c) => PLAIN_COMPONENT.test(c) && !c.endsWith('.') && !c.endsWith('.lock') && c !== '@') && !name.includes('..');
+
+async function readLooseDir(mirror: string, dir: string, into: Map<string, string>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(path.join(mirror, dir), { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // no such refs at all
+    throw e;
+  }
+  await Promise.all(
+    entries.map(async (entry) => {
+      // Skipped by git too: hidden files and a ref being written (its lock).
+      if (entry.name.startsWith('.') || entry.name.endsWith('.lock')) return;
+      const name = `${dir}/${entry.name}`;
+      if (!plainName(name)) throw new NotPlainFiles(name);
+      if (entry.isDirectory()) return readLooseDir(mirror, name, into);
+      if (!entry.isFile()) throw new NotPlainFiles(name); // a symlink (an old-style symbolic ref), a socket, …
+      let text: string;
+      try {
+        text = await readFile(path.join(mirror, name), 'utf8');
+      } catch (e) {
+        // Deleted since the listing (pruned, or packed: then in packed-refs, read after this).
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      const id = OBJECT_ID.exec(text)?.[1];
+      if (!id) throw new NotPlainFiles(name); // a symbolic ref ("ref: …") or not a ref at all
+      into.set(name, id);
+    }),
+  );
+}
+
+/** packed-refs' branches and tags: "<id> <refname>" lines after an optional "# pack-refs with:" header, each tag possibly followed by its peeled "^<id>". */
+async function readPackedRefs(mirror: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path.join(mirror, 'packed-refs'), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw e;
+  }
+  const refs = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (refs\/\S+)$/.exec(line);
+    if (!m) throw new NotPlainFiles(`packed-refs: ${line}`);
+    const name = m[2]!;
+    if (!name.startsWith('refs/heads/') && !name.startsWith('refs/tags/')) continue;
+    if (!plainName(name)) throw new NotPlainFiles(name);
+    refs.set(name, m[1]!);
+  }
+  return refs;
+}
+
+/** What HEAD names ("ref: refs/heads/X"); null when it names nothing (detached), as `symbolic-ref --quiet HEAD` fails then. */
+async function readHead(mirror: string): Promise<string | null> {
+  const text = await readFile(path.join(mirror, 'HEAD'), 'utf8');
+  const named = /^ref:\s*(\S+)\s*$/.exec(text)?.[1];
+  if (named) return named;
+  // A detached HEAD, unless HEAD is an old-style symlink to the branch (which symbolic-ref would name).
+  if (!OBJECT_ID.test(text) || (await lstat(path.join(mirror, 'HEAD'))).isSymbolicLink()) throw new NotPlainFiles('HEAD');
+  return null;
 }
 
 const sameRefs = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([name, id]) => b.get(name) === id);
