@@ -43,6 +43,8 @@ export interface DevServerOptions {
   /** Persist to this SQLite file (survives restarts); in memory when absent. */
   dbFile?: string;
   logFile?: string;
+  /** Namespaces to create besides `default` (each with coopci's search attributes). */
+  namespaces?: string[];
   /** Keep running after this process exits (the quick start's long-lived server). */
   detached?: boolean;
 }
@@ -53,6 +55,7 @@ export async function startDevServer(o: DevServerOptions = {}): Promise<DevServe
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push(...(o.headless ? ['--headless'] : ['--ui-ip', '127.0.0.1', '--ui-port', String(uiPort)]));
   if (o.dbFile) args.push('--db-filename', o.dbFile);
+  for (const ns of o.namespaces ?? []) args.push('--namespace', ns);
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   const out = o.logFile ? openSync(o.logFile, 'a') : 'ignore';
   const child = spawn(temporalBin(), args, { stdio: ['ignore', out, out], detached: Boolean(o.detached) });

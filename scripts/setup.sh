@@ -64,18 +64,22 @@ ensure_images() {
 # Rebuilt when its source changes; the CA is copied to .coopci/ for configs.
 ensure_proxy_image() {
   local tls="$COOPCI_CACHE/proxy-tls" src
-  if [ ! -f "$tls/proxy.pem" ]; then
+  # The quick start's proxy domain, and each test worker's (test/helpers/pool.ts: up to 8 side by side).
+  local names="DNS:traefik.ci.local.test" i
+  for i in 1 2 3 4 5 6 7 8; do names="$names,DNS:traefik.ci$i.test.local"; done
+  if [ ! -f "$tls/proxy.pem" ] || [ "$(cat "$tls/names" 2>/dev/null)" != "$names" ]; then
     log "making a local CA and certificates for the example proxy"
-    mkdir -p "$tls"
+    rm -rf "$tls" && mkdir -p "$tls"
     local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
     openssl req -x509 "${ec[@]}" -days 3650 -subj /CN=coopci-local-ca -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" 2>/dev/null
     for name in proxy wrong; do
-      local san="DNS:traefik.ci.local.test,DNS:traefik.ci.test.local"
+      local san="$names"
       [ "$name" = wrong ] && san="DNS:wrong.invalid"
       openssl req "${ec[@]}" -subj "/CN=$name" -keyout "$tls/$name-key.pem" -out "$tls/$name.csr" 2>/dev/null
       printf 'subjectAltName=%s\n' "$san" >"$tls/$name.ext"
       openssl x509 -req -in "$tls/$name.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" -CAcreateserial -days 3650 -extfile "$tls/$name.ext" -out "$tls/$name.pem" 2>/dev/null
     done
+    printf '%s' "$names" >"$tls/names"
   fi
   mkdir -p "$ROOT/.coopci" && cp "$tls/ca.pem" "$ROOT/.coopci/proxy-ca.pem"
   # The image carries the certificates, so it is rebuilt when they or the source change.

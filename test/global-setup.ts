@@ -13,6 +13,7 @@ import type { TestProject } from 'vitest/node';
 import { docker } from '../adapters/swarm';
 import { startDevServer } from '../scripts/dev-server';
 import { deployBackupBot } from './helpers/backup-bot';
+import { TEST_WORKERS, testNamespace } from './helpers/pool';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +27,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'coopci-test-'));
   await assertSwarm();
-  const server = await startDevServer({ logFile: path.join(scratch, 'temporal.log') });
+  // A namespace per vitest worker: files run side by side (helpers/pool.ts).
+  const namespaces = Array.from({ length: TEST_WORKERS }, (_, i) => testNamespace(i + 1));
+  const server = await startDevServer({ logFile: path.join(scratch, 'temporal.log'), namespaces });
   let removeBot: (() => Promise<void>) | undefined;
   try {
     // Backups need a running backup bot, as on a real server (test/abra stops it while proving they are refused without one).

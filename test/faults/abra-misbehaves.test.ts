@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, literally } from '../helpers/pool';
 
 describe('abra misbehaving', () => {
   afterAll(() => endRunningSweep());
@@ -40,7 +41,7 @@ describe('abra misbehaving', () => {
       const result = await (await startSweep(await testClient(), f.loaded.config)).result();
       const [hello, unreleased] = result.results;
       expect(hello).toMatchObject({ recipe: 'hello', label: 'FAILED' });
-      expect(hello!.reason).toMatch(/^install: abra app deploy cold-hello\.ci\.test\.local: exited 3: FATA\u2400 kaput/);
+      expect(hello!.reason).toMatch(new RegExp(`^install: abra app deploy cold-hello\\.${literally(CI)}: exited 3: FATA\u2400 kaput`));
       expect(hello!.reason.length).toBeLessThan(2500);
       // eslint-disable-next-line no-control-regex -- asserts no control character got through
       expect(hello!.reason).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);

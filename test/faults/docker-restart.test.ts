@@ -15,6 +15,7 @@ import { startSweep } from '../../client/sweep';
 import { stackName } from '../../domain/stack-name';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { CI } from '../helpers/pool';
 
 const dockerUp = async () => (await execa('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}'], { reject: false })).stdout.trim() === 'active';
 
@@ -53,7 +54,7 @@ describe('Docker daemon restart', () => {
       expect(['PROMOTED', 'FAILED']).toContain(alpha!.label);
       if (alpha!.label === 'FAILED') expect(alpha!.reason).toMatch(/^install: /);
       expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });
-      expect(await stackLeftovers(docker(), stackName('cold-alpha.ci.test.local'))).toEqual({
+      expect(await stackLeftovers(docker(), stackName(`cold-alpha.${CI}`))).toEqual({
         services: [],
         secrets: [],
         volumes: [],

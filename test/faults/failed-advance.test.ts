@@ -8,12 +8,12 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
-import { publishRelease } from '../../scripts/example-recipes';
 import { canonicals } from '../../state/canonicals';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, CI_STACK, publishRelease } from '../helpers/pool';
 
-const VOLUME = 'warm-mig_ci_test_local_data';
+const VOLUME = `warm-mig_${CI_STACK}_data`;
 const inVolume = (script: string) => execa('docker', ['run', '--rm', '--network', 'none', '-v', `${VOLUME}:/data`, 'coopci/busybox:1', 'sh', '-c', script]);
 const listing = async () =>
   (await inVolume('cd /data && find . | sort | while read -r f; do stat -c "%n %f %u:%g %s %Y %N" "$f"; done && find . -type f | sort | xargs -r md5sum'))
@@ -47,11 +47,11 @@ describe('a failed advance of a canonical', () => {
     expect(await canonicals.read(f.stateDir, 'mig')).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
 
     // The warm canonical saw 1.1.0 (the failed advance), then 1.0.0 again (the restore); it is idle now.
-    const onWarm = (await f.abraCalls()).filter((a) => a[2] === 'warm-mig.ci.test.local');
+    const onWarm = (await f.abraCalls()).filter((a) => a[2] === `warm-mig.${CI}`);
     const deploys = onWarm.filter((a) => a[1] === 'deploy').map((a) => a[3]);
     expect(deploys[0]).toBe('1.0.0+1.0');
     expect(deploys).toContain('1.1.0+1.1');
     expect(deploys.at(-1)).toBe('1.0.0+1.0');
-    expect((await execa('docker', ['service', 'ls', '--filter', 'label=com.docker.stack.namespace=warm-mig_ci_test_local', '-q'])).stdout).toBe('');
+    expect((await execa('docker', ['service', 'ls', '--filter', `label=com.docker.stack.namespace=warm-mig_${CI_STACK}`, '-q'])).stdout).toBe('');
   }, 400_000);
 });

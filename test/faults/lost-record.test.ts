@@ -14,8 +14,9 @@ import { recipeLockId } from '../../contract/ids';
 import { canonicals } from '../../state/canonicals';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, CI_STACK, literally } from '../helpers/pool';
 
-const VOLUME = 'warm-alpha_ci_test_local_data';
+const VOLUME = `warm-alpha_${CI_STACK}_data`;
 const volume = (script: string) => execa('docker', ['run', '--rm', '-v', `${VOLUME}:/data`, 'coopci/busybox:1', 'sh', '-c', script]);
 
 describe('a canonical whose record was lost', () => {
@@ -42,12 +43,14 @@ describe('a canonical whose record was lost', () => {
     const again = await sweep();
     expect(again.label).toBe('GREEN_BUT_PROMOTE_FAILED');
     expect(again.reason).toMatch(
-      /warm-alpha\.ci\.test\.local holds data but alpha has no canonical record .*coopci canonical adopt alpha.*coopci canonical forget alpha --destroy-data/,
+      new RegExp(
+        `warm-alpha\\.${literally(CI)} holds data but alpha has no canonical record .*coopci canonical adopt alpha.*coopci canonical forget alpha --destroy-data`,
+      ),
     );
     const full = JSON.parse(await readFile(path.join(f.stateDir, 'runs', again.workflowId.split('/')[0]!, 'alpha', 'result.json'), 'utf8')) as {
       reason: string;
     };
-    expect(full.reason).toMatch(/It holds: abra env file; .*volumes: warm-alpha_ci_test_local_data/);
+    expect(full.reason).toMatch(new RegExp(`It holds: abra env file; .*volumes: warm-alpha_${CI_STACK}_data`));
     expect((await volume('md5sum /data/marker /data/blob')).stdout).toBe(before);
 
     // While a run of alpha holds its lock, an operator's adopt or forget is refused and changes nothing.
@@ -67,7 +70,7 @@ describe('a canonical whose record was lost', () => {
 
     const adopted = await cli(f, ['canonical', 'adopt', 'alpha', '--json']);
     expect(adopted.code).toBe(0);
-    expect(JSON.parse(adopted.stdout)).toMatchObject({ recipe: 'alpha', version: '1.0.0+1.0', domain: 'warm-alpha.ci.test.local' });
+    expect(JSON.parse(adopted.stdout)).toMatchObject({ recipe: 'alpha', version: '1.0.0+1.0', domain: `warm-alpha.${CI}` });
     expect(await canonicals.read(f.stateDir, 'alpha')).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
     expect(await sweep()).toMatchObject({ label: 'SKIPPED', reason: 'no-new-version' });
     expect((await volume('md5sum /data/marker /data/blob')).stdout).toBe(before);

@@ -12,12 +12,12 @@ import { startSweep, SweepRunningError } from '../../client/sweep';
 import { recipeStatusQuery } from '../../contract/messages';
 import { snapshotOf } from '../../contract/snapshot';
 import type { RecipeResult } from '../../contract/types';
-import { publishRelease } from '../../scripts/example-recipes';
 import { canonicals } from '../../state/canonicals';
 import type { recipeWorkflow } from '../../workflows/recipe';
 import type { sweepWorkflow } from '../../workflows/sweep';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { CI, publishRelease } from '../helpers/pool';
 
 describe('one writer per recipe', () => {
   let f: Fixture;
@@ -42,7 +42,7 @@ describe('one writer per recipe', () => {
     // The promote's deploy of the canonical hangs once (abra stuck on a server), as long as the test needs it in flight.
     process.env.ABRA_LOCAL_HANG_ON = '^app deploy warm-solo';
     const first = await startSweep(client, f.loaded.config);
-    await waitFor('the promote in flight', async () => (await f.abraCalls()).some((a) => a[1] === 'deploy' && a[2] === 'warm-solo.ci.test.local'));
+    await waitFor('the promote in flight', async () => (await f.abraCalls()).some((a) => a[1] === 'deploy' && a[2] === `warm-solo.${CI}`));
     await first.terminate('operator test: terminated by hand');
     delete process.env.ABRA_LOCAL_HANG_ON;
 

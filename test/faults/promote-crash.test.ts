@@ -16,6 +16,7 @@ import { stackName } from '../../domain/stack-name';
 import { CRASH_TEST_TIMEOUTS, makeFixture } from '../helpers/fixture';
 import { endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 import { existsSync } from 'node:fs';
+import { CI } from '../helpers/pool';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -59,7 +60,7 @@ describe('worker SIGKILLed during a promote', () => {
       expect(await readJson(path.join(recordDir, 'canonical.json'), CanonicalRecord)).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
       expect((await readdir(recordDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
       for (const r of ['alpha', 'beta']) {
-        expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({
+        expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual({
           services: [],
           secrets: [],
           volumes: [],
@@ -68,7 +69,7 @@ describe('worker SIGKILLed during a promote', () => {
         });
       }
       // Idle canonical: undeployed, volumes kept.
-      expect((await stackLeftovers(docker(), stackName('warm-alpha.ci.test.local'))).services).toEqual([]);
+      expect((await stackLeftovers(docker(), stackName(`warm-alpha.${CI}`))).services).toEqual([]);
     },
     420_000,
   );

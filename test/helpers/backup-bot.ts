@@ -2,7 +2,7 @@
  * The backup bot every test that backs up needs on the Swarm, as a real
  * server has backup-bot-two: deployed once per test run through the abra
  * double, from the example recipe, in an ABRA_DIR of its own and at a domain
- * no fixture clears (fixtures clear `*.ci.test.local`).
+ * no fixture clears (each fixture clears its own `ci<N>.test.local`, test/helpers/pool.ts).
  */
 import { execa } from 'execa';
 import path from 'node:path';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import YAML from 'yaml';
 import { loadConfig, type LoadedConfig } from '../../config/load';
-import { buildUpstream } from '../../scripts/example-recipes';
+import { buildUpstream, CI, port, TEST_NAMESPACE } from './pool';
 import { removeAppsOfDomain } from './remove-apps';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,6 +21,7 @@ export interface RecipeFixture {
   /** Example recipe under recipes/ to build the upstream from; none = an upstream that does not exist. */
   from?: string;
   upTo?: string;
+  /** The example's own published port (default hello's 18081); the health URL uses this worker's shift of it. */
   port?: number;
   /** Extra recipe config (test command, timeouts, …). */
   extra?: Record<string, unknown>;
@@ -44,10 +45,9 @@ let counter = 0;
 export const TEST_TIMEOUTS = { mirrorSyncSeconds: 30, deploySeconds: 60, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
 /** For tests that kill a worker: its in-flight step is noticed after 6 s instead of the default 20 s. */
 export const CRASH_TEST_TIMEOUTS = { ...TEST_TIMEOUTS, heartbeatSeconds: 6 };
-const TEST_CI_DOMAIN = 'ci.test.local';
 
 export async function makeFixture(name: string, recipes: RecipeFixture[], extra: Record<string, unknown> = {}): Promise<Fixture> {
-  await removeAppsOfDomain(TEST_CI_DOMAIN);
+  await removeAppsOfDomain(CI);
   const dir = await mkdtemp(path.join(inject('scratchDir'), `${name}-`));
   const taskQueue = `${name}-${process.pid}-${counter++}`;
   const ledger = path.join(dir, 'abra-ledger.jsonl');
@@ -55,16 +55,16 @@ export async function makeFixture(name: string, recipes: RecipeFixture[], extra:
   const upstream = (n: string) => path.join(dir, 'upstream', n);
   for (const r of recipes) if (r.from) await buildUpstream(r.from, upstream(r.name), { upTo: r.upTo });
   const config = {
-    ciDomain: TEST_CI_DOMAIN,
+    ciDomain: CI,
     server: 'default',
     stateDir: path.join(dir, 'state'),
     abra: { bin: ABRA_LOCAL, dir: path.join(dir, 'abra') },
-    temporal: { address: inject('temporalAddress'), namespace: 'default', taskQueue, uiUrl: inject('temporalUiUrl') || 'http://127.0.0.1:8233' },
+    temporal: { address: inject('temporalAddress'), namespace: TEST_NAMESPACE, taskQueue, uiUrl: inject('temporalUiUrl') || 'http://127.0.0.1:8233' },
     recipes: recipes.map((r) => ({
       name: r.name,
       upstream: upstream(r.name),
       // The example apps answer as soon as Swarm runs them; a recipe that never does (broken) waits out the whole deadline.
-      health: { url: `http://127.0.0.1:${r.port ?? 18081}/`, intervalSeconds: 1, deadlineSeconds: 5, requestTimeoutSeconds: 2 },
+      health: { url: `http://127.0.0.1:${port(r.port ?? 18081)}/`, intervalSeconds: 1, deadlineSeconds: 5, requestTimeoutSeconds: 2 },
       ...r.extra,
     })),
     timeouts: TEST_TIMEOUTS,

@@ -6,13 +6,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runningSweep } from '../../client/sweep';
 import { createWorker } from '../../worker/create-worker';
 import { REPO, type Fixture } from './fixture';
+import { TEST_NAMESPACE } from './pool';
 
 // Worker state chatter drowns test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export async function testClient(): Promise<Client> {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  return new Client({ connection, namespace: 'default' });
+  return new Client({ connection, namespace: TEST_NAMESPACE });
 }
 
 /** An in-process worker for a fixture; stop() drains and shuts it down. */

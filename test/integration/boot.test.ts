@@ -9,9 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import { calendarText, CONVERGE_SCHEDULE_ID, PROXY_SCHEDULE_ID, SWEEP_SCHEDULE_ID } from '../../client/schedule';
 import { CONVERGE_ID } from '../../contract/ids';
 import type { ConvergeResult } from '../../contract/types';
-import { buildUpstream } from '../../scripts/example-recipes';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, spawnWorker, testClient, waitFor } from '../helpers/temporal';
+import { buildUpstream, CI, port } from '../helpers/pool';
 
 const SCHEDULES = [SWEEP_SCHEDULE_ID, PROXY_SCHEDULE_ID, CONVERGE_SCHEDULE_ID];
 
@@ -36,8 +36,8 @@ describe('boot', () => {
           name: 'dashboard',
           recipe: 'dashboard',
           upstream: 'up/dashboard',
-          domain: 'dashboard.ci.test.local',
-          health: { url: 'http://127.0.0.1:18085/', intervalSeconds: 1, deadlineSeconds: 20 },
+          domain: `dashboard.${CI}`,
+          health: { url: `http://127.0.0.1:${port(18085)}/`, intervalSeconds: 1, deadlineSeconds: 20 },
         },
       ],
       schedules: { sweep: { cron: '0 3 * * SUN' }, converge: { cron: '*/20 1-5 * JAN,JUL MON-FRI', timezone: 'Europe/Berlin' } },

@@ -18,11 +18,12 @@ import { snapshotOf } from '../../contract/snapshot';
 import { canonicals } from '../../state/canonicals';
 import { paths } from '../../state/paths';
 import { makeFixture } from '../helpers/fixture';
+import { CI, CI_STACK, literally } from '../helpers/pool';
 
 const V1 = '1.0.0+1.0';
 const V2 = '1.1.0+1.1';
-const DOMAIN = 'warm-mig.ci.test.local';
-const VOLUME = 'warm-mig_ci_test_local_data';
+const DOMAIN = `warm-mig.${CI}`;
+const VOLUME = `warm-mig_${CI_STACK}_data`;
 
 const inVolume = (script: string) => execa('docker', ['run', '--rm', '--network', 'none', '-v', `${VOLUME}:/data`, 'coopci/busybox:1', 'sh', '-c', script]);
 const listing = async () =>
@@ -59,7 +60,7 @@ describe('a failed advance of a canonical', () => {
 
     const acts = createCanonicalActivities(docker());
     expect(await inRun('advance').run((i: typeof input) => acts.snapshotCanonical(i), input)).toMatch(
-      /^snapshot of warm-mig\.ci\.test\.local at 1\.0\.0\+1\.0: 1 volume/,
+      new RegExp(`^snapshot of warm-mig\\.${literally(CI)} at 1\\.0\\.0\\+1\\.0: 1 volume`),
     );
 
     // The advance: 1.1.0 onto the retained volume migrates half-way, then crash-loops.
@@ -71,7 +72,7 @@ describe('a failed advance of a canonical', () => {
     await expect(inRun('another').run((i: typeof input) => acts.snapshotCanonical(i), input)).rejects.toThrow(/never restored or dropped/);
 
     const restored = await inRun('advance').run((i: typeof input & { version: string }) => acts.restoreCanonical(i), { ...input, version: V1 });
-    expect(restored).toMatch(/^restored warm-mig\.ci\.test\.local .* 1\.0\.0\+1\.0 served healthy and is idle again$/);
+    expect(restored).toMatch(new RegExp(`^restored warm-mig\\.${literally(CI)} .* 1\\.0\\.0\\+1\\.0 served healthy and is idle again$`));
     expect(await listing()).toBe(before);
     expect(await apps.isDeployed(DOMAIN)).toBe(false);
     expect(await apps.appVersion(DOMAIN)).toBe(V1);

@@ -15,6 +15,7 @@ import { sweepStatusQuery } from '../../contract/messages';
 import type { SweepResult } from '../../contract/types';
 import { makeFixture, CRASH_TEST_TIMEOUTS } from '../helpers/fixture';
 import { cli, endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { CI, CI_STACK, literally } from '../helpers/pool';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -60,10 +61,10 @@ describe('crash resume', () => {
 
     // alpha's promote side effects happened exactly once: one app new, one deploy, one record.
     const calls = await f.abraCalls();
-    const onWarmAlpha = calls.filter((a) => a.includes('warm-alpha.ci.test.local')).map((a) => a[1]);
+    const onWarmAlpha = calls.filter((a) => a.includes(`warm-alpha.${CI}`)).map((a) => a[1]);
     expect(onWarmAlpha).toEqual(['new', 'deploy', 'undeploy']);
     expect(await readFile(recordFile, 'utf8')).toBe(recordBefore);
-    expect(await stackLeftovers(docker(), stackName('cold-beta.ci.test.local'))).toEqual(nothingLeft);
+    expect(await stackLeftovers(docker(), stackName(`cold-beta.${CI}`))).toEqual(nothingLeft);
   }, 400_000);
 });
 
@@ -92,8 +93,8 @@ describe('wedge and overlap', () => {
 
     const result = await handle.result();
     expect(labels(result)).toEqual({ wedge: 'FAILED', hello: 'PROMOTED' });
-    expect(result.results[0]!.reason).toMatch(/^install: cold-wedge\.ci\.test\.local did not converge within 5s: cold-wedge_ci_test_local_app 0\/1/);
-    expect(await stackLeftovers(docker(), stackName('cold-wedge.ci.test.local'))).toEqual(nothingLeft);
+    expect(result.results[0]!.reason).toMatch(new RegExp(`^install: cold-wedge\\.${literally(CI)} did not converge within 5s: cold-wedge_${CI_STACK}_app 0/1`));
+    expect(await stackLeftovers(docker(), stackName(`cold-wedge.${CI}`))).toEqual(nothingLeft);
   }, 300_000);
 });
 
@@ -115,8 +116,8 @@ describe('abort', () => {
     expect(result).toMatchObject({ aborted: true, abortReason: 'operator test' });
     expect(result.results[0]).toMatchObject({ recipe: 'hello', label: 'FAILED', reason: 'aborted: operator test (canonical unchanged: none)' });
     expect(result.results[1]).toMatchObject({ recipe: 'broken', label: 'SKIPPED', reason: 'aborted: operator test' });
-    expect(await stackLeftovers(docker(), stackName('cold-hello.ci.test.local'))).toEqual(nothingLeft);
-    await expect(stat(path.join(f.abraDir, 'servers', 'default', 'cold-hello.ci.test.local.env'))).rejects.toThrow(/ENOENT/);
+    expect(await stackLeftovers(docker(), stackName(`cold-hello.${CI}`))).toEqual(nothingLeft);
+    await expect(stat(path.join(f.abraDir, 'servers', 'default', `cold-hello.${CI}.env`))).rejects.toThrow(/ENOENT/);
     // The teardown waited for the aborted tier to stop: in the recipe's history
     // the tier's cancellation completed before the teardown was scheduled.
     const events = (await client.workflow.getHandle(`${handle.workflowId}/hello`).fetchHistory()).events ?? [];
@@ -138,8 +139,8 @@ describe('schedule', () => {
           name: 'traefik',
           recipe: 'proxy',
           upstream: 'up/proxy',
-          domain: 'traefik.ci.test.local',
-          health: { url: 'https://traefik.ci.test.local/api/version' },
+          domain: `traefik.${CI}`,
+          health: { url: `https://traefik.${CI}/api/version` },
         },
       ],
       proxy: { app: 'traefik' },

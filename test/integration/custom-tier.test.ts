@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createRecipeActivities } from '../../activities/recipe-activities';
 import { docker } from '../../adapters/swarm';
 import type { RecipeSpec, RunEnv } from '../../contract/types';
+import { CI } from '../helpers/pool';
 
 const FAILING_REPORT =
   '<testsuite name="own"><testcase classname="own" name="login works"><failure message="401"/></testcase><testcase classname="own" name="home loads"/></testsuite>';
@@ -23,7 +24,7 @@ async function customTier(dir: string, script: string) {
     configDir: dir,
     abra: { bin: 'abra', dir },
     server: 'default',
-    ciDomain: 'ci.test.local',
+    ciDomain: `${CI}`,
     liveWarmDomains: [],
   } as unknown as RunEnv;
   env.timeouts = { mirrorSyncSeconds: 10, deploySeconds: 10, convergeSeconds: 10, teardownSeconds: 10, backupSeconds: 10 };
@@ -42,7 +43,7 @@ async function customTier(dir: string, script: string) {
       tier: 'custom' as const,
       version: '1.0.0',
       runDir,
-      domain: 'cold-hello.ci.test.local',
+      domain: `cold-hello.${CI}`,
       commit: 'a'.repeat(40),
       previous: null,
       backup: false,

@@ -12,6 +12,7 @@ import { docker } from '../../adapters/swarm';
 import { stackVolumes } from '../../adapters/volumes';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI_STACK, port } from '../helpers/pool';
 
 const ONLY_INSTALL = {
   upgrade: { expected: 'n/a', reason: 'not what this test is about' },
@@ -31,7 +32,7 @@ describe('disk budget', () => {
         {
           name: 'notes',
           from: 'notes',
-          extra: { tiers: ONLY_INSTALL, health: { url: 'http://127.0.0.1:18088/note.txt', intervalSeconds: 1, deadlineSeconds: 8 } },
+          extra: { tiers: ONLY_INSTALL, health: { url: `http://127.0.0.1:${port(18088)}/note.txt`, intervalSeconds: 1, deadlineSeconds: 8 } },
         },
       ],
       { canonicals: { diskBudget: '5B' } },
@@ -53,12 +54,12 @@ describe('disk budget', () => {
       /^disk-budget: seeding notes \(about 11 B, its cold app's data\) would bring the canonicals to 11 B of the 5 B budget \(canonicals\.diskBudget\)/,
     );
     // Nothing of notes was seeded: no record, no warm volumes.
-    expect(await stackVolumes(docker(), 'warm-notes_ci_test_local')).toEqual([]);
+    expect(await stackVolumes(docker(), `warm-notes_${CI_STACK}`)).toEqual([]);
     const usage = JSON.parse(await readFile(path.join(f.stateDir, 'registry', 'hello', 'usage.json'), 'utf8')) as {
       bytes: number;
       volumes: { name: string }[];
     };
-    expect(usage).toMatchObject({ bytes: 0, volumes: [{ name: 'warm-hello_ci_test_local_data' }] });
+    expect(usage).toMatchObject({ bytes: 0, volumes: [{ name: `warm-hello_${CI_STACK}_data` }] });
     const report = await readFile(path.join(f.stateDir, 'runs', handle.workflowId, 'report.md'), 'utf8');
     expect(report).toContain('none → 1.0.0+1.0 (0 B)');
     expect(report).toContain('| SKIPPED |');
@@ -74,12 +75,14 @@ describe('disk budget', () => {
     }[];
     expect(rows.find((r) => r.recipe === 'hello')).toMatchObject({
       bytes: 0,
-      volumes: [{ name: 'warm-hello_ci_test_local_data' }],
+      volumes: [{ name: `warm-hello_${CI_STACK}_data` }],
       lastSweep: { label: 'PROMOTED' },
     });
     expect(rows.find((r) => r.recipe === 'notes')).toMatchObject({ record: null, volumes: [], lastSweep: { label: 'SKIPPED' } });
     const text = await cli(f, ['canonical', 'list']);
     expect(text.stdout).toContain('canonicals hold 0 B of the 5 B budget');
-    expect(text.stdout).toMatch(/hello +1\.0\.0\+1\.0 .* — 0 B in warm-hello_ci_test_local_data \(0 B\); last run PROMOTED 1\.0\.0\+1\.0 on /);
+    expect(text.stdout).toMatch(
+      new RegExp(`hello +1\\.0\\.0\\+1\\.0 .* — 0 B in warm-hello_${CI_STACK}_data \\(0 B\\); last run PROMOTED 1\\.0\\.0\\+1\\.0 on `),
+    );
   }, 300_000);
 });

@@ -14,6 +14,7 @@ import { SA } from '../../contract/search-attributes';
 import type { RecipeResult } from '../../contract/types';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { startWorker, testClient } from '../helpers/temporal';
+import { CI, port } from '../helpers/pool';
 
 describe('a real workflow with real activities', () => {
   let f: Fixture;
@@ -49,7 +50,7 @@ describe('a real Swarm stack from a locally built image', () => {
     await syncMirror(f.upstream('hello'), mirror, 30_000);
     await checkoutForAbra(mirror, `${f.abraDir}/recipes/hello`, '1.1.0+1.1', 30_000);
     const apps = new Apps(snap.env, docker());
-    const domain = 'swarm-hello.ci.test.local';
+    const domain = `swarm-hello.${CI}`;
     try {
       await apps.abra.appNew('hello', '1.1.0+1.1', domain, 30_000);
       await apps.rollOut(domain, '1.1.0+1.1', snap.recipes[0]!.health, 'deploy');
@@ -57,7 +58,7 @@ describe('a real Swarm stack from a locally built image', () => {
       expect(services).toEqual([expect.objectContaining({ name: `${stackName(domain)}_app`, desired: 1, running: 1 })]);
       const svc = await docker().getService(services[0]!.name).inspect();
       expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toMatch(/^coopci\/busybox:1/);
-      expect(await probeOnce({ url: 'http://127.0.0.1:18081/', allowedStatus: [200], requestTimeoutMs: 2000 })).toEqual({ ok: true, status: 200 });
+      expect(await probeOnce({ url: `http://127.0.0.1:${port(18081)}/`, allowedStatus: [200], requestTimeoutMs: 2000 })).toEqual({ ok: true, status: 200 });
       expect((await stackLeftovers(docker(), stackName(domain))).secrets).toEqual([`${stackName(domain)}_admin_password_v1`]);
     } finally {
       await apps.destroy(domain);

@@ -10,27 +10,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkoutForAbra, syncMirror, tagCommit } from '../../adapters/git';
+import { commitTo, git, initUpstream, releaseIn } from '../helpers/git-upstream';
 
-const git = async (repo: string, ...args: string[]) => (await execa('git', ['-C', repo, ...args])).stdout.trim();
 const T = 30_000;
 /** The mirror's tags as git lists them, read independently of the adapter. */
 const tagsOf = async (repo: string) => (await git(repo, 'tag', '--list')).split('\n').filter(Boolean);
 
 describe('mirror sync', () => {
   let dir: string, upstream: string, mirror: string, checkout: string;
-  const commit = async (text: string) => {
-    await writeFile(path.join(upstream, 'compose.yml'), text);
-    await git(upstream, 'add', '--all');
-    await git(upstream, 'commit', '--quiet', '-m', text);
-    return git(upstream, 'rev-parse', 'HEAD');
-  };
-  const release = async (v: string) => git(upstream, 'tag', '-a', '-m', `release ${v}`, v);
+  const commit = (text: string) => commitTo(upstream, text);
+  const release = (v: string) => releaseIn(upstream, v);
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'coopci-mirror-'));
     [upstream, mirror, checkout] = ['upstream', 'mirror.git', 'abra/recipes/r'].map((p) => path.join(dir, p)) as [string, string, string];
-    await execa('git', ['init', '--quiet', '--initial-branch=master', upstream]);
-    await git(upstream, 'config', 'user.email', 'ci@example.org');
-    await git(upstream, 'config', 'user.name', 'ci');
+    await initUpstream(upstream);
   });
 
   it('follows an upstream whose default branch is master, and gives abra a clone with master, origin/HEAD and the tags', async () => {

@@ -21,8 +21,8 @@ import { canonicals } from '../../state/canonicals';
 import { paths } from '../../state/paths';
 import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, literally, port } from '../helpers/pool';
 
-const CI = 'ci.test.local';
 const nothingLeft = { services: [], secrets: [], volumes: [], networks: [], configs: [] };
 // Tiers these examples do not need (one release each, no backups): kept short.
 const ONLY_INSTALL = {
@@ -56,7 +56,7 @@ describe('cold-run dependencies', () => {
             command: [
               'sh',
               '-c',
-              'node "$0" http://127.0.0.1:18092/ "store at $1" "$3" && node "$0" http://127.0.0.1:18091/ "store 1.0.0+1.0 at $1" /dev/null && grep -qx "STORE_DOMAIN=$1" "$2"',
+              `node "$0" http://127.0.0.1:${port(18092)}/ "store at $1" "$3" && node "$0" http://127.0.0.1:${port(18091)}/ "store 1.0.0+1.0 at $1" /dev/null && grep -qx "STORE_DOMAIN=$1" "$2"`,
               HTTP_BODY,
               storeAt,
               path.join('abra', 'servers', 'default', `${coldDomain('board', CI)}.env`),
@@ -93,7 +93,7 @@ describe('cold-run dependencies', () => {
     const at = (re: RegExp) => calls.findIndex((c) => re.test(c));
     const storeNew = at(new RegExp(`^app new store 1\\.0\\.0\\+1\\.0 --server default --domain ${storeAt} `));
     const boardNew = at(/^app new board 1\.0\.0\+1\.0 .*--domain cold-board\./);
-    const boardRemoved = at(/^app remove cold-board\.ci\.test\.local /);
+    const boardRemoved = at(new RegExp(`^app remove cold-board\\.${literally(CI)} `));
     const storeRemoved = at(new RegExp(`^app remove ${storeAt} `));
     expect(storeNew).toBeGreaterThanOrEqual(0);
     expect(boardNew).toBeGreaterThan(storeNew);
@@ -104,7 +104,9 @@ describe('cold-run dependencies', () => {
 
     // A dependency that cannot come up: its dependent is red naming it, and never deployed.
     expect(boardB).toMatchObject({ recipe: 'board-b', label: 'FAILED' });
-    expect(boardB!.reason).toMatch(/^dependency brokendep failed: 1\.1\.0\+2\.1: dep-brokendep-board-b-[0-9a-f]{8}\.ci\.test\.local not healthy/);
+    expect(boardB!.reason).toMatch(
+      new RegExp(`^dependency brokendep failed: 1\\.1\\.0\\+2\\.1: dep-brokendep-board-b-[0-9a-f]{8}\\.${literally(CI)} not healthy`),
+    );
     expect(boardB!.reason).not.toMatch(/teardown failed/);
     // No canonical: its latest release (the broken one) was the one deployed.
     expect(at(new RegExp(`^app new brokendep 1\\.1\\.0\\+2\\.1 --server default --domain ${brokenAt} `))).toBeGreaterThanOrEqual(0);
@@ -125,7 +127,7 @@ describe('cold-run dependencies', () => {
   }, 600_000);
 
   it('writes env values abra reads literally, and refuses what could add a line or break out', () => {
-    expect(envLine('STORE_DOMAIN', 'dep-store-board-1234abcd.ci.test.local')).toBe('STORE_DOMAIN=dep-store-board-1234abcd.ci.test.local');
+    expect(envLine('STORE_DOMAIN', `dep-store-board-1234abcd.${CI}`)).toBe(`STORE_DOMAIN=dep-store-board-1234abcd.${CI}`);
     expect(envLine('X', 'a $HOME # not a comment')).toBe("X='a $HOME # not a comment'");
     expect(() => envLine('X', 'a\nDOMAIN=evil')).toThrow('one line');
     expect(() => envLine('X', "it's")).toThrow('single quotes');

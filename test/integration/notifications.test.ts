@@ -13,13 +13,12 @@ import { Apps } from '../../adapters/apps';
 import { docker } from '../../adapters/swarm';
 import { snapshotOf } from '../../contract/snapshot';
 import type { WarmDeployResult } from '../../contract/types';
-import { buildUpstream, publishRelease } from '../../scripts/example-recipes';
-import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
+import type { Fixture } from '../helpers/fixture';
 import { cli, startWorker, testClient } from '../helpers/temporal';
 import { startReceiver } from '../helpers/webhook-receiver';
+import { publishRelease } from '../helpers/pool';
+import { buildProxyUpstream, DOMAIN, proxyFixture, upstreamOf } from '../helpers/proxy';
 
-const CA = path.join(REPO, '.coopci/proxy-ca.pem');
-const DOMAIN = 'traefik.ci.test.local';
 const TOKEN = 'T9k3n-5e1f0a77c2d4';
 
 describe('notifications of a gated proxy deploy', () => {
@@ -28,30 +27,8 @@ describe('notifications of a gated proxy deploy', () => {
   let rx: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     rx = await startReceiver();
-    f = await makeFixture('notify', [{ name: 'unused' }], {
-      warm: [
-        {
-          name: 'traefik',
-          recipe: 'proxy',
-          upstream: 'upstream-proxy',
-          domain: DOMAIN,
-          health: {
-            url: `https://${DOMAIN}:18443/api/version`,
-            connectAddress: '127.0.0.1',
-            caFile: CA,
-            servedBy: 'traefik',
-            intervalSeconds: 1,
-            // A healthy proxy passes in ~1 s; the release that answers 500 waits out the whole deadline.
-            deadlineSeconds: 3,
-            consecutive: 2,
-            requestTimeoutSeconds: 2,
-          },
-        },
-      ],
-      proxy: { app: 'traefik' },
-      notifications: { webhooks: [{ name: 'ops', url: rx.url(`/hooks/${TOKEN}`), timeoutSeconds: 5 }] },
-    });
-    await buildUpstream('proxy', f.loaded.config.warm[0]!.upstream, { upTo: '1.0.0+3.0' });
+    f = await proxyFixture('notify', { extra: { notifications: { webhooks: [{ name: 'ops', url: rx.url(`/hooks/${TOKEN}`), timeoutSeconds: 5 }] } } });
+    await buildProxyUpstream(f, '1.0.0+3.0');
     worker = await startWorker(f);
   });
   afterAll(async () => {
@@ -70,7 +47,7 @@ describe('notifications of a gated proxy deploy', () => {
     expect(await deploy()).toMatchObject({ outcome: 'HEALTHY', version: '1.0.0+3.0', alert: null });
     expect(rx.received).toEqual([]); // nothing to tell: no alert, none resolved
 
-    await publishRelease('proxy', f.loaded.config.warm[0]!.upstream, '1.3.0+3.3'); // answers 500
+    await publishRelease('proxy', upstreamOf(f), '1.3.0+3.3'); // answers 500
     const bad = await deploy();
     expect(bad).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.3.0+3.3', lastGood: '1.0.0+3.0' });
     expect(rx.received).toHaveLength(1);

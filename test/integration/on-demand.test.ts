@@ -7,19 +7,19 @@
  * anything starts; a tier's own timeout turns it red.
  */
 import { execa } from 'execa';
-import { chmod, cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
 import { docker } from '../../adapters/swarm';
 import { stackVolumes } from '../../adapters/volumes';
-import { EXAMPLES_DIR } from '../../scripts/example-recipes';
 import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { CI, CI_STACK, exampleCompose, literally, TEST_NAMESPACE } from '../helpers/pool';
 
 const NO_BACKUPS = { backup: { expected: 'n/a', reason: 'tested elsewhere' }, restore: { expected: 'n/a', reason: 'tested elsewhere' } };
-const CANONICAL_STACK = 'warm-hello_ci_test_local';
-const COLD_STACK = 'cold-hello_ci_test_local';
+const CANONICAL_STACK = `warm-hello_${CI_STACK}`;
+const COLD_STACK = `cold-hello_${CI_STACK}`;
 
 // The custom tier: hangs when told to (a tier timeout), checks the page when told what to expect, else passes.
 const CHECK = `#!/bin/sh
@@ -142,7 +142,7 @@ describe('on-demand runs', () => {
 
     // A commit on main, not released: hello 1.1's compose.
     const repo = f.upstream('hello');
-    await cp(path.join(EXAMPLES_DIR, 'hello', '1.1.0+1.1', 'compose.yml'), path.join(repo, 'compose.yml'));
+    await writeFile(path.join(repo, 'compose.yml'), await exampleCompose('hello', '1.1.0+1.1'));
     await execa('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '--quiet', '--all', '-m', 'next']);
     await writeFile(path.join(f.dir, 'expect'), 'hello 1.1.0+1.1 canonical-data');
 
@@ -150,7 +150,9 @@ describe('on-demand runs', () => {
     expect(quick.out.result).toMatchObject({ label: 'TESTED', ref: { name: 'main', quick: true } });
     expect(tier(quick.out, 'install')).toMatchObject({
       status: 'pass',
-      reason: expect.stringMatching(/^quick: a copy of warm-hello\.ci\.test\.local's 1 volume\(s\) .* at 1\.0\.0\+1\.0, then the commit [0-9a-f]{8}$/),
+      reason: expect.stringMatching(
+        new RegExp(`^quick: a copy of warm-hello\\.${literally(CI)}'s 1 volume\\(s\\) .* at 1\\.0\\.0\\+1\\.0, then the commit [0-9a-f]{8}$`),
+      ),
     });
     expect(tier(quick.out, 'upgrade')).toMatchObject({ status: 'n/a' });
     // The custom tier saw the new code serving the canonical's data: the copy was upgraded.
@@ -185,7 +187,7 @@ describe('on-demand runs', () => {
     expect(entries.map((e) => e.version)).toEqual(['main', 'main', '1.0.0+1.0', '1.0.0+1.0', 'main']);
     expect(entries[0]!.reason).toMatch(/custom: timed out after 8s/);
     expect(entries[0]!.tiers).toHaveLength(5);
-    expect(entries[0]!.ui).toBe(`${f.loaded.config.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(entries[0]!.workflowId)}`);
+    expect(entries[0]!.ui).toBe(`${f.loaded.config.temporal.uiUrl}/namespaces/${TEST_NAMESPACE}/workflows/${encodeURIComponent(entries[0]!.workflowId)}`);
     const two = await cli(f, ['history', 'hello', '--last', '2']);
     expect(two.stdout).toMatch(/FAILED[\s\S]*TESTED/);
     expect(two.stdout).not.toMatch(/PROMOTED/);

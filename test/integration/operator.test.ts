@@ -9,6 +9,7 @@ import type { SweepStatus } from '../../contract/types';
 import type { SweepReport } from '../../state/report';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { TEST_NAMESPACE } from '../helpers/pool';
 
 describe('operator control', () => {
   let f: Fixture;
@@ -62,7 +63,7 @@ describe('operator control', () => {
     expect(report.recipes[1]).toMatchObject({
       recipe: 'alpha',
       canonical: { before: null, after: '1.0.0+1.0' },
-      ui: `${f.loaded.config.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${handle.workflowId}/alpha`)}`,
+      ui: `${f.loaded.config.temporal.uiUrl}/namespaces/${TEST_NAMESPACE}/workflows/${encodeURIComponent(`${handle.workflowId}/alpha`)}`,
     });
     expect(report.recipes[1]!.tiers.find((t) => t.tier === 'custom')!.durationMs).toBeGreaterThanOrEqual(4000);
     const md = await cli(f, ['report', '--format', 'md']);

@@ -2,70 +2,18 @@
  * The health-gated proxy deploy on real Temporal, a real Swarm and a real
  * HTTPS proxy (images/proxy) with one release per way a proxy breaks.
  */
-import { once } from 'node:events';
-import https from 'node:https';
-import { readFileSync } from 'node:fs';
-import { copyFile, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Apps } from '../../adapters/apps';
 import { listAlerts } from '../../state/alerts';
 import { docker } from '../../adapters/swarm';
 import { snapshotOf } from '../../contract/snapshot';
-import { startConverge, startWarmDeploy } from '../../client/warm';
-import { publishRelease } from '../../scripts/example-recipes';
-import { warmDeployStatusQuery } from '../../contract/messages';
 import type { WarmDeployResult } from '../../contract/types';
-import { makeFixture, REPO, type Fixture, CRASH_TEST_TIMEOUTS } from '../helpers/fixture';
-import { cli, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
-
-const CA = path.join(REPO, '.coopci/proxy-ca.pem');
-const DOMAIN = 'traefik.ci.test.local';
-
-/** What the proxy on loopback says it is, over verified TLS. */
-function servedVersion(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        { host: '127.0.0.1', port: 18443, path: '/api/version', servername: DOMAIN, headers: { Host: DOMAIN }, ca: readFileSync(CA), timeout: 3000 },
-        (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve((JSON.parse(body) as { Version: string }).Version));
-        },
-      )
-      .on('error', reject);
-  });
-}
-
-async function proxyFixture(name: string, opts: { caFile?: string; extra?: Record<string, unknown> } = {}): Promise<Fixture> {
-  const f = await makeFixture(name, [{ name: 'unused' }], {
-    ...opts.extra,
-    warm: [
-      {
-        name: 'traefik',
-        recipe: 'proxy',
-        upstream: path.join(name, 'upstream-proxy'),
-        domain: DOMAIN,
-        health: {
-          url: `https://${DOMAIN}:18443/api/version`,
-          connectAddress: '127.0.0.1',
-          caFile: opts.caFile ?? CA,
-          servedBy: 'traefik',
-          intervalSeconds: 1,
-          // A healthy proxy passes in ~1 s (two probes); every failing gate waits the whole deadline.
-          deadlineSeconds: 3,
-          consecutive: 2,
-          requestTimeoutSeconds: 2,
-        },
-      },
-    ],
-    proxy: { app: 'traefik' },
-  });
-  return f;
-}
-
-const upstreamOf = (f: Fixture) => f.loaded.config.warm[0]!.upstream;
+import { makeFixture, type Fixture } from '../helpers/fixture';
+import { cli, startWorker } from '../helpers/temporal';
+import { buildUpstream, CI, port, publishRelease } from '../helpers/pool';
+import { buildProxyUpstream, CA, DOMAIN, proxyFixture, servedVersion, upstreamOf } from '../helpers/proxy';
 
 describe('health-gated proxy deploy', () => {
   let f: Fixture;
@@ -139,146 +87,6 @@ describe('health-gated proxy deploy', () => {
   }, 180_000);
 });
 
-describe('proxy deploy durability', () => {
-  it('resumes after the worker is SIGKILLed during the gate: one deploy of the version, one alert', async () => {
-    const f = await proxyFixture('proxy-crash', { extra: { timeouts: CRASH_TEST_TIMEOUTS } });
-    await buildProxyUpstream(f, '1.1.0+3.1');
-    const w1 = await startWorker(f);
-    const client = await testClient();
-    const first = await startWarmDeploy(client, f.loaded.config);
-    expect((await first.result()).outcome).toBe('HEALTHY');
-    await w1.stop();
-
-    await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
-    const crashing = spawnWorker(f);
-    const handle = await startWarmDeploy(client, f.loaded.config);
-    await waitFor('the gate', async () => (await handle.query(warmDeployStatusQuery)).phase === 'gating', 120_000);
-    crashing.kill('SIGKILL');
-    const w2 = await startWorker(f);
-    try {
-      const r = await handle.result();
-      expect(r).toMatchObject({ outcome: 'ROLLED_BACK', version: '1.2.0+3.2', lastGood: '1.1.0+3.1' });
-      const calls = await f.abraCalls();
-      expect(calls.filter((a) => a.includes('1.2.0+3.2') && (a[1] === 'deploy' || a[1] === 'upgrade'))).toHaveLength(1);
-      expect(await listAlerts(f.stateDir)).toHaveLength(1);
-      expect(await servedVersion()).toBe('1.1.0+3.1');
-    } finally {
-      await w2.stop();
-      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
-    }
-  }, 300_000);
-});
-
-describe('proxy deploy abort', () => {
-  it('stops the deploy in flight, then rolls back to last-good without an alert', async () => {
-    const f = await proxyFixture('proxy-abort');
-    await buildProxyUpstream(f, '1.1.0+3.1');
-    // abra hangs on the new release, as a deploy stuck on an unreachable server does.
-    const w = spawnWorker(f, { ABRA_LOCAL_HANG_ON: '1\\.2\\.0\\+3\\.2' });
-    const client = await testClient();
-    try {
-      expect((await (await startWarmDeploy(client, f.loaded.config)).result()).outcome).toBe('HEALTHY');
-      expect(await cli(f, ['proxy', 'abort', '--reason', 'too early'])).toMatchObject({
-        code: 1,
-        stderr: 'error: no deploy of traefik is running (deploy-traefik: completed); start one with "coopci proxy deploy"\n',
-      });
-
-      await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
-      const handle = await startWarmDeploy(client, f.loaded.config);
-      await waitFor('the hung deploy', async () => (await f.abraCalls()).some((a) => a.includes('1.2.0+3.2')));
-      expect((await cli(f, ['proxy', 'status'])).stdout).toMatch(/^deploy-traefik: deploying — http/);
-      expect(await cli(f, ['proxy', 'abort', '--reason', 'operator test'])).toMatchObject({ code: 0, stdout: 'abort sent to deploy-traefik\n' });
-
-      const r = await handle.result();
-      expect(r).toMatchObject({
-        outcome: 'ROLLED_BACK',
-        version: '1.2.0+3.2',
-        lastGood: '1.1.0+3.1',
-        alert: null,
-        reason: 'aborted: operator test; traefik serving last-good 1.1.0+3.1 again',
-      });
-      expect(await listAlerts(f.stateDir)).toEqual([]);
-      expect(await servedVersion()).toBe('1.1.0+3.1');
-      expect((await cli(f, ['proxy', 'status'])).stdout).toContain(
-        'deploy-traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: operator test;',
-      );
-      // A converge's deploy of the proxy (another workflow id) is found by status and abort too: it holds the app's lock.
-      const converge = await startConverge(client, f.loaded.config);
-      await waitFor('the hung converge deploy', async () => (await f.abraCalls()).filter((a) => a.includes('1.2.0+3.2')).length === 2);
-      expect((await cli(f, ['proxy', 'status'])).stdout).toMatch(/^converge-warm\/traefik: deploying — http/);
-      expect(await cli(f, ['proxy', 'abort', '--reason', 'converge test'])).toMatchObject({ code: 0, stdout: 'abort sent to converge-warm/traefik\n' });
-      expect((await converge.result()).apps).toEqual([expect.objectContaining({ app: 'traefik', outcome: 'ROLLED_BACK' })]);
-      expect((await cli(f, ['proxy', 'status'])).stdout).toContain(
-        'converge-warm/traefik: completed — ROLLED_BACK 1.2.0+3.2 (last good: 1.1.0+3.1): aborted: converge test;',
-      );
-      expect(await servedVersion()).toBe('1.1.0+3.1');
-
-      // The rollback was scheduled only once the aborted deploy had stopped.
-      const events = (await handle.fetchHistory()).events ?? [];
-      const deploys = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deployWarm').map((e) => Number(e.eventId));
-      expect(deploys).toHaveLength(2);
-      const cancelled = events.findIndex((e) => Number(e.activityTaskCanceledEventAttributes?.scheduledEventId) === deploys[0]);
-      expect(cancelled).toBeGreaterThan(-1);
-      expect(events.findIndex((e) => Number(e.eventId) === deploys[1])).toBeGreaterThan(cancelled);
-    } finally {
-      w.kill('SIGTERM');
-      await once(w, 'exit');
-      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
-    }
-  }, 300_000);
-});
-
-describe('proxy deploy: gate errors and a failed rollback', () => {
-  it('a gate that errors counts as unhealthy (rolled back, alerted); a rollback that fails is alerted with the state', async () => {
-    const ca = path.join(inject('scratchDir'), `proxy-ca-${process.pid}.pem`);
-    await copyFile(CA, ca);
-    // Short deploys: the failed rollback below is a hung abra cut off at 6 s, three times. A good abra command
-    // returns in ~1-2 s (coopci passes --no-converge-checks and waits for convergence itself, within convergeSeconds).
-    const timeouts = { mirrorSyncSeconds: 30, deploySeconds: 6, convergeSeconds: 30, teardownSeconds: 60, backupSeconds: 60 };
-    const f = await proxyFixture('proxy-gate-errors', { caFile: ca, extra: { timeouts } });
-    await buildProxyUpstream(f, '1.1.0+3.1');
-    const w = await startWorker(f);
-    const deploy = async () => {
-      const r = await cli(f, ['proxy', 'deploy', '--wait', '--json']);
-      expect(r.code, r.stderr).toBe(0); // every outcome is a result, never a failed workflow
-      return JSON.parse(r.stdout) as WarmDeployResult;
-    };
-    try {
-      expect(await deploy()).toMatchObject({ outcome: 'HEALTHY', version: '1.1.0+3.1' });
-
-      // The gate cannot read its CA file: an error, not an answer. The new release is not trusted: rolled back, alerted.
-      await rm(ca);
-      await publishRelease('proxy', upstreamOf(f), '1.2.0+3.2');
-      const errored = await deploy();
-      expect(errored).toMatchObject({ outcome: 'FAILED', version: '1.2.0+3.2', lastGood: '1.1.0+3.1' });
-      expect(errored.reason).toMatch(/ENOENT/);
-      expect((await listAlerts(f.stateDir)).map((a) => a.alert?.reason)).toEqual(['unhealthy-after-rollback']);
-      expect(await servedVersion()).toBe('1.1.0+3.1'); // the rollback itself worked; only its gate could not tell
-
-      // A release that refuses connections, and a rollback abra never finishes: alerted, saying what state the proxy may be in.
-      await copyFile(CA, ca);
-      await publishRelease('proxy', upstreamOf(f), '1.3.0+3.3');
-      process.env.ABRA_LOCAL_HANG_ON = '^app rollback';
-      const stuck = await deploy();
-      expect(stuck).toMatchObject({ outcome: 'FAILED', version: '1.3.0+3.3', lastGood: '1.1.0+3.1' });
-      const alerts = await listAlerts(f.stateDir);
-      expect(alerts.map((a) => a.alert?.reason)).toEqual(['unhealthy-after-rollback', 'rollback-failed']);
-      expect(alerts[1]!.alert).toMatchObject({ app: 'traefik', version: '1.3.0+3.3', lastGood: '1.1.0+3.1' });
-      expect(alerts[1]!.alert!.state).toMatch(/1\.3\.0\+3\.3/);
-      expect((await f.abraCalls()).filter((a) => a[1] === 'rollback').map((a) => a[3])).toEqual(['1.1.0+3.1', '1.1.0+3.1', '1.1.0+3.1', '1.1.0+3.1']);
-    } finally {
-      delete process.env.ABRA_LOCAL_HANG_ON;
-      await w.stop();
-      await new Apps(snapshotOf(f.loaded.config, f.loaded.file, f.loaded.digest).env, docker()).destroy(DOMAIN);
-    }
-  }, 400_000);
-});
-
-async function buildProxyUpstream(f: Fixture, upTo: string) {
-  const { buildUpstream } = await import('../../scripts/example-recipes');
-  await buildUpstream('proxy', upstreamOf(f), { upTo });
-}
-
 describe('converge', () => {
   it('brings the proxy up first on a cold boot, then the dashboard; a failed app stops only its dependents', async () => {
     const f = await makeFixture('converge', [{ name: 'unused' }], {
@@ -289,7 +97,7 @@ describe('converge', () => {
           upstream: 'up/proxy',
           domain: DOMAIN,
           health: {
-            url: `https://${DOMAIN}:18443/api/version`,
+            url: `https://${DOMAIN}:${port(18443)}/api/version`,
             connectAddress: '127.0.0.1',
             caFile: CA,
             intervalSeconds: 1,
@@ -302,15 +110,14 @@ describe('converge', () => {
           name: 'dashboard',
           recipe: 'dashboard',
           upstream: 'up/dashboard',
-          domain: 'dashboard.ci.test.local',
+          domain: `dashboard.${CI}`,
           after: ['traefik'],
-          health: { url: 'http://127.0.0.1:18085/', intervalSeconds: 1, deadlineSeconds: 6 },
+          health: { url: `http://127.0.0.1:${port(18085)}/`, intervalSeconds: 1, deadlineSeconds: 6 },
         },
       ],
       proxy: { app: 'traefik' },
     });
     const [proxy, dashboard] = f.loaded.config.warm;
-    const { buildUpstream } = await import('../../scripts/example-recipes');
     await buildUpstream('proxy', proxy!.upstream, { upTo: '1.0.0+3.0' });
     await buildUpstream('dashboard', dashboard!.upstream);
     const w = await startWorker(f);
@@ -323,11 +130,11 @@ describe('converge', () => {
         expect.objectContaining({ app: 'dashboard', outcome: 'HEALTHY', version: '1.0.0+1.0' }),
       ]);
       const calls = (await f.abraCalls()).filter((a) => a[1] === 'deploy').map((a) => a[2]);
-      expect(calls).toEqual([DOMAIN, 'dashboard.ci.test.local']);
+      expect(calls).toEqual([DOMAIN, `dashboard.${CI}`]);
 
       // The proxy loses its whole deployment and its last-good: it cannot come up, so the dashboard is not touched.
       await apps.destroy(DOMAIN);
-      await (await import('node:fs/promises')).rm(path.join(f.stateDir, 'warm/traefik/last-good.json'));
+      await rm(path.join(f.stateDir, 'warm/traefik/last-good.json'));
       await publishRelease('proxy', proxy!.upstream, '1.3.0+3.3');
       const bad = JSON.parse((await cli(f, ['warm', 'converge', '--wait', '--json'])).stdout);
       expect(bad.apps).toEqual([
@@ -337,7 +144,7 @@ describe('converge', () => {
     } finally {
       await w.stop();
       await apps.destroy(DOMAIN);
-      await apps.destroy('dashboard.ci.test.local');
+      await apps.destroy(`dashboard.${CI}`);
     }
   }, 300_000);
 });

@@ -19,6 +19,7 @@ import { snapshotOf } from '../../contract/snapshot';
 import { canonicals } from '../../state/canonicals';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, startWorker, testClient, waitFor } from '../helpers/temporal';
+import { CI } from '../helpers/pool';
 
 const V1 = '1.0.0+1.0';
 
@@ -48,7 +49,7 @@ describe('the quick look', () => {
     f = await makeFixture('quick-look', [{ name: 'hello', from: 'hello', upTo: V1 }, { name: 'gone' }]);
     const { env } = snapshotOf(f.loaded.config, f.configFile, f.loaded.digest);
     const commit = (await execa('git', ['-C', f.upstream('hello'), 'rev-parse', `${V1}^{commit}`])).stdout;
-    await canonicals.write(env.stateDir, { recipe: 'hello', version: V1, commit, domain: 'warm-hello.ci.test.local' });
+    await canonicals.write(env.stateDir, { recipe: 'hello', version: V1, commit, domain: `warm-hello.${CI}` });
     worker = await startWorker(f);
     client = await testClient();
   });

@@ -12,10 +12,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
-import { publishRelease } from '../../scripts/example-recipes';
 import { canonicals } from '../../state/canonicals';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, CI_STACK, publishRelease } from '../helpers/pool';
 
 describe('a recipe laid out like a real one', () => {
   let f: Fixture;
@@ -34,12 +34,12 @@ describe('a recipe laid out like a real one', () => {
 
   it('is created and deployed through the strict double, and a release whose image is missing is labelled, naming it', async () => {
     expect(await sweep()).toMatchObject({ label: 'PROMOTED', version: '1.0.0+2.4.1' });
-    const env = await readFile(path.join(f.abraDir, 'servers', 'default', 'warm-look.ci.test.local.env'), 'utf8');
+    const env = await readFile(path.join(f.abraDir, 'servers', 'default', `warm-look.${CI}.env`), 'utf8');
     expect(env).toMatch(/^TYPE=look:1\.0\.0\+2\.4\.1$/m);
     expect(env).toMatch(/^COMPOSE_FILE="\$COMPOSE_FILE:compose\.db\.yml"$/m);
     // Only the secrets the sample declares uncommented were generated.
     const secrets = (await execa('docker', ['secret', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter((n) => n.startsWith('warm-look_'));
-    expect(secrets.sort()).toEqual(['warm-look_ci_test_local_app_key_v1', 'warm-look_ci_test_local_db_password_v1']);
+    expect(secrets.sort()).toEqual([`warm-look_${CI_STACK}_app_key_v1`, `warm-look_${CI_STACK}_db_password_v1`]);
 
     await publishRelease('lookalike', f.upstream('look'), '1.1.0+2.5.0');
     const next = await sweep();

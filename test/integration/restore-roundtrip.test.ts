@@ -25,6 +25,7 @@ import { startSweep } from '../../client/sweep';
 import { runDirOf } from '../../domain/run-layout';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { CI, CI_STACK, port } from '../helpers/pool';
 
 const NO_UPGRADE = { upgrade: { expected: 'n/a', reason: 'only backup and restore are tested here' } };
 const VERIFY = path.resolve('recipes/tests/http-contains.mjs');
@@ -35,7 +36,12 @@ const noteCheck = (dir: string) => ({
   verify: ['node', VERIFY, '{url}', '{marker}'],
   timeoutSeconds: 30,
 });
-const noteGate = (port: number) => ({ url: `http://127.0.0.1:${port}/note.txt`, intervalSeconds: 1, deadlineSeconds: 8, requestTimeoutSeconds: 2 });
+const noteGate = (examplePort: number) => ({
+  url: `http://127.0.0.1:${port(examplePort)}/note.txt`,
+  intervalSeconds: 1,
+  deadlineSeconds: 8,
+  requestTimeoutSeconds: 2,
+});
 
 const LOST = 'restore: restore did not bring the data back: the marker written before the backup is not found after the restore (the restore lost data)';
 
@@ -82,7 +88,7 @@ describe('restore round-trip', () => {
     expect(lossyDefault).toMatch(new RegExp(`^${LOST.replace(/^restore: /, '').replace(/[()]/g, '\\$&')}; checked with coopci's default marker`));
     expect(lossyDefault).toContain(
       "; checked with coopci's default marker: a dump-style backup (a database) does not save it: such recipes need backup.seed/verify in the config " +
-        '(the file .coopci-restore-marker on volume cold-lossy-default_ci_test_local_data)',
+        `(the file .coopci-restore-marker on volume cold-lossy-default_${CI_STACK}_data)`,
     );
 
     expect(byName.hello).toMatchObject({ label: 'PROMOTED', version: '1.0.0+1.0' });
@@ -100,7 +106,7 @@ describe('restore round-trip', () => {
       ['notes', 1],
       ['lossy', 2],
     ] as const) {
-      const domain = `cold-${recipe}.ci.test.local`;
+      const domain = `cold-${recipe}.${CI}`;
       const seeds = calls.filter((a) => a[0] === 'app' && a[1] === 'run' && a[3] === domain).map((a) => /echo (\S+) >/.exec(a.at(-1)!)?.[1]);
       const runDir = runDirOf(f.stateDir, sweepId, recipe);
       const round = [restoreMarker(runDir, recipe, 'before-backup'), restoreMarker(runDir, recipe, 'after-backup')];
@@ -108,7 +114,7 @@ describe('restore round-trip', () => {
       expect(calls.filter((a) => a[1] === 'backup' && a.includes(domain))).toHaveLength(rounds);
     }
     // The default marker was on hello's volume when the bot backed it up.
-    const helloBackups = path.join(f.abraDir, 'backups', 'cold-hello.ci.test.local');
+    const helloBackups = path.join(f.abraDir, 'backups', `cold-hello.${CI}`);
     const [backup] = await readdir(helloBackups);
     const saved = await readFile(path.join(helloBackups, backup!, 'app', 'data', '.coopci-restore-marker'), 'utf8');
     expect(saved.trim()).toBe(restoreMarker(runDirOf(f.stateDir, sweepId, 'hello'), 'hello', 'before-backup'));

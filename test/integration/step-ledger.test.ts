@@ -16,10 +16,11 @@ import { recordStep, withSteps, withStepsOnResult } from '../../adapters/timing'
 import type { HealthGate } from '../../config/schema';
 import type { RunEnv } from '../../contract/types';
 import { stackName } from '../../domain/stack-name';
+import { CI } from '../helpers/pool';
 
 // Only what the Apps constructor reads: these tests never run abra.
 const ENV = { abra: { bin: 'abra', dir: '/nonexistent' }, server: 'default' } as unknown as RunEnv;
-const DOMAIN = 'ledger.ci.test.local';
+const DOMAIN = `ledger.${CI}`;
 
 describe('the step ledger', () => {
   it('records every command with its label (never its argv values) and duration, failed ones too', async () => {

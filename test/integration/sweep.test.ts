@@ -6,10 +6,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, stackLeftovers } from '../../adapters/swarm';
-import { publishRelease } from '../../scripts/example-recipes';
 import { stackName } from '../../domain/stack-name';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker } from '../helpers/temporal';
+import { CI, CI_STACK, publishRelease } from '../helpers/pool';
 
 interface CliResult {
   recipe: string;
@@ -68,13 +68,13 @@ describe('weekly sweep', () => {
     // The canonical records the tested version and the tag's own commit.
     const rec = await canonical(f, 'hello');
     const tagCommit = (await import('execa')).execa('git', ['-C', f.upstream('hello'), 'rev-parse', '1.1.0+1.1^{commit}']);
-    expect(rec).toMatchObject({ recipe: 'hello', version: '1.1.0+1.1', commit: (await tagCommit).stdout, status: 'idle', domain: 'warm-hello.ci.test.local' });
+    expect(rec).toMatchObject({ recipe: 'hello', version: '1.1.0+1.1', commit: (await tagCommit).stdout, status: 'idle', domain: `warm-hello.${CI}` });
     // Idle: undeployed, volumes kept for the next warm reattach. Cold apps: gone entirely.
-    const warm = await stackLeftovers(docker(), stackName('warm-hello.ci.test.local'));
+    const warm = await stackLeftovers(docker(), stackName(`warm-hello.${CI}`));
     expect(warm.services).toEqual([]);
-    expect(warm.volumes).toEqual(['warm-hello_ci_test_local_data']);
+    expect(warm.volumes).toEqual([`warm-hello_${CI_STACK}_data`]);
     for (const r of ['hello', 'broken']) {
-      expect(await stackLeftovers(docker(), stackName(`cold-${r}.ci.test.local`))).toEqual({
+      expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual({
         services: [],
         secrets: [],
         volumes: [],
@@ -108,7 +108,7 @@ describe('weekly sweep', () => {
     expect(three.vanished!.label).toBe('FAILED');
 
     // hello's promote happened exactly once over three sweeps.
-    const deploys = (await f.abraCalls()).filter((a) => a[1] === 'deploy' && a[2] === 'warm-hello.ci.test.local');
+    const deploys = (await f.abraCalls()).filter((a) => a[1] === 'deploy' && a[2] === `warm-hello.${CI}`);
     expect(deploys).toHaveLength(1);
   }, 600_000);
 });

@@ -6,22 +6,21 @@
  * fails once and passes on its re-run, reported flaky.
  */
 import { execa } from 'execa';
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSweep } from '../../client/sweep';
 import { SA } from '../../contract/search-attributes';
-import { EXAMPLES_DIR } from '../../scripts/example-recipes';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
+import { exampleCompose } from '../helpers/pool';
 
 const NO_BACKUPS = { backup: { expected: 'n/a', reason: 'tested elsewhere' }, restore: { expected: 'n/a', reason: 'tested elsewhere' } };
 
 /** A third hello release, 1.2.0+1.2 (hello ships two), so the default upgrade base and upgradeFrom differ. */
 async function releaseHello120(repo: string) {
   const git = (...args: string[]) => execa('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args]);
-  await cp(path.join(EXAMPLES_DIR, 'hello', '1.1.0+1.1', 'compose.yml'), path.join(repo, 'compose.yml'));
-  const compose = await readFile(path.join(repo, 'compose.yml'), 'utf8');
+  const compose = await exampleCompose('hello', '1.1.0+1.1');
   await execa('sh', ['-c', 'cat > compose.yml'], { cwd: repo, input: compose.replaceAll('1.1.0+1.1', '1.2.0+1.2') });
   await git('commit', '--quiet', '--all', '-m', 'release 1.2.0+1.2');
   await git('tag', '--annotate', '--message', 'release 1.2.0+1.2', '1.2.0+1.2');

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
 import { cli, startWorker } from '../helpers/temporal';
+import { TEST_NAMESPACE } from '../helpers/pool';
 
 const SHOTS = path.join(REPO, 'test-results', 'web-ui');
 // As root, in a sandbox with no outside network: no sandbox, no background calls home.
@@ -49,7 +50,7 @@ describe('the Web UI in a real browser', () => {
     const ui = f.loaded.config.temporal.uiUrl;
 
     // The sweep's workflows, listed by the sweep id search attribute.
-    await openUntilShown(page, `${ui}/namespaces/default/workflows?query=${encodeURIComponent(`CoopciSweepId = "${workflowId}"`)}`, [
+    await openUntilShown(page, `${ui}/namespaces/${TEST_NAMESPACE}/workflows?query=${encodeURIComponent(`CoopciSweepId = "${workflowId}"`)}`, [
       workflowId,
       `${workflowId}/gone`,
       `${workflowId}/unreleased`,
@@ -57,14 +58,16 @@ describe('the Web UI in a real browser', () => {
     await page.screenshot({ path: path.join(SHOTS, 'sweep-workflows.png'), fullPage: true });
 
     // Failed recipes are one query away.
-    await openUntilShown(page, `${ui}/namespaces/default/workflows?query=${encodeURIComponent(`CoopciLabel = "FAILED" AND CoopciSweepId = "${workflowId}"`)}`, [
-      `${workflowId}/gone`,
-    ]);
+    await openUntilShown(
+      page,
+      `${ui}/namespaces/${TEST_NAMESPACE}/workflows?query=${encodeURIComponent(`CoopciLabel = "FAILED" AND CoopciSweepId = "${workflowId}"`)}`,
+      [`${workflowId}/gone`],
+    );
     expect(await page.getByText(`${workflowId}/unreleased`, { exact: true }).count()).toBe(0);
 
     // A recipe's page says what happened and why, without opening a log:
     // the result, the label as a search attribute, summary and details.
-    await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(`${workflowId}/gone`)}`);
+    await page.goto(`${ui}/namespaces/${TEST_NAMESPACE}/workflows/${encodeURIComponent(`${workflowId}/gone`)}`);
     await page.getByText('"label": "FAILED"').first().waitFor({ timeout: 30_000 });
     await page
       .getByText(/"reason": "mirror-sync failed: git ls-remote/)
@@ -77,7 +80,7 @@ describe('the Web UI in a real browser', () => {
     await page.getByText('"CoopciRecipe": "gone"').first().waitFor();
 
     // The sweep's page names each child and step by its summary.
-    await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+    await page.goto(`${ui}/namespaces/${TEST_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`);
     await page.getByRole('tab', { name: 'User Metadata' }).click();
     for (const summary of [`gone (sweep ${workflowId})`, `unreleased (sweep ${workflowId})`, 'load config snapshot', 'write sweep report']) {
       await page.getByText(summary, { exact: true }).first().waitFor({ timeout: 30_000 });

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { TEST_NAMESPACE } from '../helpers/pool';
 import { clearLock, readLock, sweepChildrenQuery } from '../../adapters/locks';
 import { SWEEP_LOCK_ID } from '../../contract/ids';
 import type { RunEnv } from '../../contract/types';
@@ -83,7 +84,7 @@ export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now
 const usedQueues = new Set<string>();
 let client: Promise<Client> | undefined;
 export const sharedClient = () =>
-  (client ??= Connection.connect({ address: inject('temporalAddress') }).then((connection) => new Client({ connection, namespace: 'default' })));
+  (client ??= Connection.connect({ address: inject('temporalAddress') }).then((connection) => new Client({ connection, namespace: TEST_NAMESPACE })));
 
 /**
  * Runs `body` with a worker polling a fresh task queue: the real workflows
@@ -96,6 +97,7 @@ export async function withWorker<T>(mocks: Mocks, body: (env: { client: Client; 
   try {
     const worker = await Worker.create({
       connection,
+      namespace: TEST_NAMESPACE,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       // The locks are Temporal's own (real lock workflows on the real server), so they are never mocked.
