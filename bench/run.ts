@@ -231,7 +231,7 @@ async function startWorkerProcess(
   const polled = queue ? { temporal: { ...w.config.temporal, taskQueue: queue } } : w.config;
   const child = spawn(process.execPath, [path.join(REPO, 'bin/coopci.mjs'), 'worker', '--config', w.configFile, ...(node ? ['--node', node] : [])], {
     // The heap limit the packaged worker runs with (docker-compose.yml, nix/module.nix).
-    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256', COOPCI_WORKFLOW_BUNDLE: bundle, ...env },
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=8', COOPCI_WORKFLOW_BUNDLE: bundle, ...env },
     stdio: ['ignore', 'ignore', logFile ? openSync(logFile, 'a') : 'ignore'],
   });
   // A worker that cannot start (it refuses an abra it does not know) must fail the bench, not hang it.

@@ -136,8 +136,8 @@ in
       wants = [ "network-online.target" ];
       requires = optionals cfg.devServer.enable [ "coopci-temporal.service" ];
       path = [ pkgs.git pkgs.docker ] ++ optionals (cfg.abraPackage != null) [ cfg.abraPackage ];
-      # Its live heap is small; without a limit V8 lets garbage grow the process past 400 MiB in a 1000-recipe sweep (README "Performance").
-      environment = temporalEnv // { COOPCI_CONFIG = "${configFile}"; NODE_OPTIONS = "--max-old-space-size=256"; };
+      # Its live heap is small; without these limits (old and young generation) V8 lets garbage grow the process past 300 MiB in a 1000-recipe sweep (README "Performance").
+      environment = temporalEnv // { COOPCI_CONFIG = "${configFile}"; NODE_OPTIONS = "--max-old-space-size=256 --max-semi-space-size=8"; };
       serviceConfig = hardening // {
         ExecStart = "${coopci} worker" + lib.optionalString cfg.applySchedules " --apply-schedules" + lib.optionalString cfg.convergeAtStart " --converge-at-start";
         Restart = "always";

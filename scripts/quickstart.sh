@@ -25,7 +25,7 @@ fi
 if alive "$RUN/worker.pid"; then kill "$(cat "$RUN/worker.pid")"; sleep 1; fi
 log "starting the worker (log: $RUN/worker.log)"
 # The heap limit the packaged worker runs with (docker-compose.yml, nix/module.nix; README "Performance").
-nohup node --max-old-space-size=256 "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2>&1 &
+nohup node --max-old-space-size=256 --max-semi-space-size=8 "$ROOT/bin/coopci.mjs" worker --config "$CONFIG" >"$RUN/worker.log" 2>&1 &
 echo $! >"$RUN/worker.pid"
 
 log "building the example recipes' upstream repos in $RUN/upstream"

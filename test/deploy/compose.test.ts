@@ -99,7 +99,7 @@ describe('docker-compose.yml', () => {
 
   it('runs the worker with the heap limit the bench measures its memory with (README "Performance")', async () => {
     const { services } = await resolved();
-    expect(services.worker!.environment!.NODE_OPTIONS).toBe('--max-old-space-size=256');
+    expect(services.worker!.environment!.NODE_OPTIONS).toBe('--max-old-space-size=256 --max-semi-space-size=8');
   });
 
   it("the README's example config keeps stateDir and abra.dir inside the worker's named volumes", async () => {

@@ -70,7 +70,7 @@ describe('Nix files', () => {
       TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
       COOPCI_CONFIG: expect.stringMatching(/^\/nix\/store\/.*-coopci\.yaml$/),
       // The heap limit the bench measures the worker's memory with (README "Performance").
-      NODE_OPTIONS: '--max-old-space-size=256',
+      NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=8',
     });
     expect(worker.environment).not.toHaveProperty('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
     expect(config.content.users.users.coopci.extraGroups).toEqual(['docker']);
