@@ -17,7 +17,7 @@ import path from 'node:path';
 import * as examples from '../../scripts/example-recipes';
 
 /** How many files run at once; each one mostly waits on Swarm and Temporal, so more than this machine's 2 cores. */
-export const TEST_WORKERS = Number(process.env.COOPCI_TEST_WORKERS ?? 4);
+export const TEST_WORKERS = Number(process.env.COOPCI_TEST_WORKERS ?? 5);
 
 const POOL = Number(process.env.VITEST_POOL_ID ?? 1);
 
