@@ -1,11 +1,20 @@
-import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { TEST_WORKERS } from './test/helpers/pool';
 import { LongFilesFirst } from './test/sequencer';
 
-// Files that change what every other file stands on run alone, one after the other, once the rest is done:
-// one restarts the Docker daemon, the other stops the shared backup bot to show backups are refused without one.
-const ALONE = ['test/faults/docker-restart.test.ts', 'test/abra/conformance.test.ts'];
+// Restarts the Docker daemon: runs alone, after the files that use the Swarm.
+const DOCKER_RESTART = 'test/faults/docker-restart.test.ts';
+// Scales the shared backup bot to nothing to show backups are refused without one: it runs last, beside the
+// files that never touch the Swarm (their workflows' activities are mocked, or they are pure).
+const CONFORMANCE = 'test/abra/conformance.test.ts';
+const NO_SWARM = [
+  'test/workflows/*.test.ts',
+  'test/domain/*.test.ts',
+  'test/config/*.test.ts',
+  'test/replay.test.ts',
+  'test/deploy/compose.test.ts',
+  'test/deploy/nix.test.ts',
+];
 
 const common = { pool: 'forks', testTimeout: 120_000, hookTimeout: 180_000 } as const;
 
@@ -13,13 +22,14 @@ export default defineConfig({
   test: {
     ...common,
     globalSetup: ['test/global-setup.ts'],
-    // The rest run side by side, each vitest worker in a world of its own on the one Temporal server and Swarm (test/helpers/pool.ts).
+    // Files run side by side, each vitest worker in a world of its own on the one Temporal server and Swarm (test/helpers/pool.ts).
     maxWorkers: TEST_WORKERS,
     minWorkers: 1,
     sequence: { sequencer: LongFilesFirst },
     projects: [
-      { test: { ...common, name: 'side-by-side', include: ['test/**/*.test.ts'], exclude: ALONE, sequence: { groupOrder: 0 } } },
-      ...ALONE.map((file, i) => ({ test: { ...common, name: path.basename(file, '.test.ts'), include: [file], sequence: { groupOrder: i + 1 } } })),
+      { test: { ...common, name: 'swarm', include: ['test/**/*.test.ts'], exclude: [DOCKER_RESTART, CONFORMANCE, ...NO_SWARM], sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: 'docker-restart', include: [DOCKER_RESTART], sequence: { groupOrder: 1 } } },
+      { test: { ...common, name: 'no-swarm', include: [CONFORMANCE, ...NO_SWARM], sequence: { groupOrder: 2 } } },
     ],
   },
 });

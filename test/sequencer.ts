@@ -9,7 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 export class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const long = (f: TestSpecification) => /\/test\/(faults|integration|deploy)\//.test(f.moduleId);
+    const long = (f: TestSpecification) => /\/test\/(faults|integration|deploy|abra)\//.test(f.moduleId);
     return [...sorted.filter(long), ...sorted.filter((f) => !long(f))];
   }
 }
