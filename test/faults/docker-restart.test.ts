@@ -16,6 +16,7 @@ import { stackName } from '../../domain/stack-name';
 import { makeFixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient, waitFor } from '../helpers/temporal';
 import { CI } from '../helpers/pool';
+import { NOTHING_LEFT } from '../helpers/remove-apps';
 
 const dockerUp = async () => (await execa('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}'], { reject: false })).stdout.trim() === 'active';
 
@@ -54,13 +55,7 @@ describe('Docker daemon restart', () => {
       expect(['PROMOTED', 'FAILED']).toContain(alpha!.label);
       if (alpha!.label === 'FAILED') expect(alpha!.reason).toMatch(/^install: /);
       expect(unreleased).toMatchObject({ label: 'SKIPPED', reason: 'never-released' });
-      expect(await stackLeftovers(docker(), stackName(`cold-alpha.${CI}`))).toEqual({
-        services: [],
-        secrets: [],
-        volumes: [],
-        networks: [],
-        configs: [],
-      });
+      expect(await stackLeftovers(docker(), stackName(`cold-alpha.${CI}`))).toEqual(NOTHING_LEFT);
     } finally {
       await worker.stop();
     }

@@ -18,6 +18,11 @@ import * as examples from '../../scripts/example-recipes';
 
 /** How many files run at once; each one mostly waits on Swarm and Temporal, so more than this machine's 2 cores. */
 export const TEST_WORKERS = Number(process.env.COOPCI_TEST_WORKERS ?? 5);
+// The example proxy's certificate names eight workers' domains (scripts/setup.sh).
+if (!Number.isInteger(TEST_WORKERS) || TEST_WORKERS < 1 || TEST_WORKERS > 8)
+  throw new Error(
+    `COOPCI_TEST_WORKERS must be a whole number from 1 to 8 (the proxy certificate names 8 test domains), not "${process.env.COOPCI_TEST_WORKERS}"`,
+  );
 
 const POOL = Number(process.env.VITEST_POOL_ID ?? 1);
 

@@ -18,6 +18,7 @@ import { CRASH_TEST_TIMEOUTS, makeFixture } from './fixture';
 import { endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from './temporal';
 import { existsSync } from 'node:fs';
 import { CI } from './pool';
+import { NOTHING_LEFT } from './remove-apps';
 
 /** A point of a promote: its name, the abra call that kills the worker, whether a second recipe is needed to reach it. */
 export type CrashPoint = [string, string, boolean];
@@ -57,13 +58,7 @@ export const describePromoteCrash = (points: CrashPoint[]) =>
         expect(await readJson(path.join(recordDir, 'canonical.json'), CanonicalRecord)).toMatchObject({ version: '1.0.0+1.0', status: 'idle' });
         expect((await readdir(recordDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
         for (const r of ['alpha', 'beta']) {
-          expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual({
-            services: [],
-            secrets: [],
-            volumes: [],
-            networks: [],
-            configs: [],
-          });
+          expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual(NOTHING_LEFT);
         }
         // Idle canonical: undeployed, volumes kept.
         expect((await stackLeftovers(docker(), stackName(`warm-alpha.${CI}`))).services).toEqual([]);

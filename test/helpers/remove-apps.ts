@@ -5,6 +5,9 @@
  */
 import { docker } from '../../adapters/swarm';
 
+/** What `stackLeftovers` finds of a stack that is wholly gone. */
+export const NOTHING_LEFT = { services: [], secrets: [], volumes: [], networks: [], configs: [] };
+
 /**
  * Removes every app of `ciDomain` from the Swarm (cold apps, canonicals with
  * their volumes): canonicals are kept with their data by design, so a

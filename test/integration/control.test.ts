@@ -16,6 +16,7 @@ import type { SweepResult } from '../../contract/types';
 import { makeFixture, CRASH_TEST_TIMEOUTS } from '../helpers/fixture';
 import { cli, endRunningSweep, spawnWorker, startWorker, testClient, waitFor } from '../helpers/temporal';
 import { CI, CI_STACK, literally } from '../helpers/pool';
+import { NOTHING_LEFT } from '../helpers/remove-apps';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -24,7 +25,6 @@ afterEach(async () => {
 });
 
 const labels = (r: SweepResult) => Object.fromEntries(r.results.map((x) => [x.recipe, x.label]));
-const nothingLeft = { services: [], secrets: [], volumes: [], networks: [], configs: [] };
 
 describe('crash resume', () => {
   it('a SIGKILLed worker is replaced and the sweep completes without repeating a finished promote', async () => {
@@ -64,7 +64,7 @@ describe('crash resume', () => {
     const onWarmAlpha = calls.filter((a) => a.includes(`warm-alpha.${CI}`)).map((a) => a[1]);
     expect(onWarmAlpha).toEqual(['new', 'deploy', 'undeploy']);
     expect(await readFile(recordFile, 'utf8')).toBe(recordBefore);
-    expect(await stackLeftovers(docker(), stackName(`cold-beta.${CI}`))).toEqual(nothingLeft);
+    expect(await stackLeftovers(docker(), stackName(`cold-beta.${CI}`))).toEqual(NOTHING_LEFT);
   }, 400_000);
 });
 
@@ -94,7 +94,7 @@ describe('wedge and overlap', () => {
     const result = await handle.result();
     expect(labels(result)).toEqual({ wedge: 'FAILED', hello: 'PROMOTED' });
     expect(result.results[0]!.reason).toMatch(new RegExp(`^install: cold-wedge\\.${literally(CI)} did not converge within 5s: cold-wedge_${CI_STACK}_app 0/1`));
-    expect(await stackLeftovers(docker(), stackName(`cold-wedge.${CI}`))).toEqual(nothingLeft);
+    expect(await stackLeftovers(docker(), stackName(`cold-wedge.${CI}`))).toEqual(NOTHING_LEFT);
   }, 300_000);
 });
 
@@ -116,7 +116,7 @@ describe('abort', () => {
     expect(result).toMatchObject({ aborted: true, abortReason: 'operator test' });
     expect(result.results[0]).toMatchObject({ recipe: 'hello', label: 'FAILED', reason: 'aborted: operator test (canonical unchanged: none)' });
     expect(result.results[1]).toMatchObject({ recipe: 'broken', label: 'SKIPPED', reason: 'aborted: operator test' });
-    expect(await stackLeftovers(docker(), stackName(`cold-hello.${CI}`))).toEqual(nothingLeft);
+    expect(await stackLeftovers(docker(), stackName(`cold-hello.${CI}`))).toEqual(NOTHING_LEFT);
     await expect(stat(path.join(f.abraDir, 'servers', 'default', `cold-hello.${CI}.env`))).rejects.toThrow(/ENOENT/);
     // The teardown waited for the aborted tier to stop: in the recipe's history
     // the tier's cancellation completed before the teardown was scheduled.

@@ -15,6 +15,7 @@ import type { RecipeResult } from '../../contract/types';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { startWorker, testClient } from '../helpers/temporal';
 import { CI, port } from '../helpers/pool';
+import { NOTHING_LEFT } from '../helpers/remove-apps';
 
 describe('a real workflow with real activities', () => {
   let f: Fixture;
@@ -64,6 +65,6 @@ describe('a real Swarm stack from a locally built image', () => {
       await apps.destroy(domain);
     }
     const left = await stackLeftovers(docker(), stackName(domain));
-    expect(left).toEqual({ services: [], secrets: [], volumes: [], networks: [], configs: [] });
+    expect(left).toEqual(NOTHING_LEFT);
   });
 });

@@ -22,8 +22,8 @@ import { paths } from '../../state/paths';
 import { makeFixture, REPO, type Fixture } from '../helpers/fixture';
 import { endRunningSweep, startWorker, testClient } from '../helpers/temporal';
 import { CI, literally, port } from '../helpers/pool';
+import { NOTHING_LEFT } from '../helpers/remove-apps';
 
-const nothingLeft = { services: [], secrets: [], volumes: [], networks: [], configs: [] };
 // Tiers these examples do not need (one release each, no backups): kept short.
 const ONLY_INSTALL = {
   upgrade: { expected: 'n/a', reason: 'one release' },
@@ -114,7 +114,7 @@ describe('cold-run dependencies', () => {
 
     // Nothing left of any cold or dependency app: no stack, secret, volume, network; no env file.
     for (const domain of [storeAt, brokenAt, coldDomain('board', CI), coldDomain('board-b', CI)]) {
-      expect(await stackLeftovers(docker(), stackName(domain)), domain).toEqual(nothingLeft);
+      expect(await stackLeftovers(docker(), stackName(domain)), domain).toEqual(NOTHING_LEFT);
       await expect(access(paths.abraEnvFile(f.abraDir, 'default', domain)), domain).rejects.toThrow();
     }
     await expect(access(boardEnvFile())).rejects.toThrow();

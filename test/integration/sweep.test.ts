@@ -10,6 +10,7 @@ import { stackName } from '../../domain/stack-name';
 import { makeFixture, type Fixture } from '../helpers/fixture';
 import { cli, endRunningSweep, startWorker } from '../helpers/temporal';
 import { CI, CI_STACK, publishRelease } from '../helpers/pool';
+import { NOTHING_LEFT } from '../helpers/remove-apps';
 
 interface CliResult {
   recipe: string;
@@ -74,13 +75,7 @@ describe('weekly sweep', () => {
     expect(warm.services).toEqual([]);
     expect(warm.volumes).toEqual([`warm-hello_${CI_STACK}_data`]);
     for (const r of ['hello', 'broken']) {
-      expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual({
-        services: [],
-        secrets: [],
-        volumes: [],
-        networks: [],
-        configs: [],
-      });
+      expect(await stackLeftovers(docker(), stackName(`cold-${r}.${CI}`))).toEqual(NOTHING_LEFT);
     }
     // Every tier left its result and JUnit file under the run directory.
     const runDir = path.join(f.stateDir, 'runs', one.workflowId, 'hello');
