@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { runsStably, type ServiceState } from '../domain/convergence';
+import { madeFromCurrent, runsStably, type ServiceState, type TaskTemplate } from '../domain/convergence';
 
 /** Swarm state read through the Docker API (dockerode), never by parsing CLI output. */
 export function docker(): Docker {
@@ -11,6 +11,7 @@ interface SwarmTask {
   DesiredState?: string;
   UpdatedAt?: string;
   Status?: { State?: string; Timestamp?: string; Err?: string };
+  Spec?: TaskTemplate;
 }
 
 const stackFilter = (stack: string) => ({ label: [`com.docker.stack.namespace=${stack}`] });
@@ -26,7 +27,7 @@ export async function stackServices(d: Docker, stack: string): Promise<ServiceSt
       return {
         name: s.Spec?.Name ?? s.ID,
         desired: s.Spec?.Mode?.Replicated?.Replicas ?? current.length,
-        running: current.filter((t) => runsStably(t.Status, now)).length,
+        running: current.filter((t) => madeFromCurrent(t.Spec, s.Spec?.TaskTemplate) && runsStably(t.Status, now)).length,
         update: s.UpdateStatus?.State ?? null,
         lastError: failed[0]?.Status?.Err ?? null,
       };

@@ -24,6 +24,25 @@ export function runsStably(status: { State?: string; Timestamp?: string } | unde
   return nowMs - Date.parse(status.Timestamp) >= STABLE_RUNNING_MS;
 }
 
+/** The part of a service's task template that a task is made from, as the Docker API returns both. */
+export interface TaskTemplate {
+  ContainerSpec?: unknown;
+  ForceUpdate?: number;
+}
+
+/**
+ * Whether a task was made from the service's current template. Right after a
+ * deploy changes a service, and until Swarm's orchestrator starts the update
+ * (under load, seconds), the previous release's task still runs and the
+ * service's update status is still the last update's "completed": counting
+ * that task would call the new release converged, and its health gate would
+ * probe the previous release's container. Both sides come from the same Go
+ * type through the same encoder, so their JSON compares exactly.
+ */
+export function madeFromCurrent(task: TaskTemplate | undefined, service: TaskTemplate | undefined): boolean {
+  return JSON.stringify(task?.ContainerSpec) === JSON.stringify(service?.ContainerSpec) && (task?.ForceUpdate ?? 0) === (service?.ForceUpdate ?? 0);
+}
+
 /** Converged: every service of the stack runs all desired replicas and no update is in flight or rolled back. */
 export function isConverged(services: readonly ServiceState[]): boolean {
   return services.length > 0 && services.every((s) => s.running >= s.desired && (s.update === null || s.update === 'completed'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeServices, isConverged, runsStably, STABLE_RUNNING_MS, type ServiceState } from '../../domain/convergence';
+import { describeServices, isConverged, madeFromCurrent, runsStably, STABLE_RUNNING_MS, type ServiceState } from '../../domain/convergence';
 
 const t0 = Date.parse('2026-11-22T17:00:00.000Z');
 
@@ -36,5 +36,29 @@ describe('isConverged', () => {
       's_app 0/1 (task: non-zero exit (3)), s_db 1/1 update=updating',
     );
     expect(describeServices([])).toBe('no services');
+  });
+});
+
+describe('madeFromCurrent', () => {
+  // As the Docker API returned them for one service after `docker service update --env-add B=2`:
+  // the service's template, the new task's spec and the old task's (which runs until Swarm starts the update).
+  const template = {
+    ContainerSpec: { Image: 'coopci/busybox:1', Args: ['sleep', '1000'], Env: ['B=2', 'A=1'], Init: false, DNSConfig: {}, Isolation: 'default' },
+    Resources: { Limits: {}, Reservations: {} },
+    Placement: {},
+    ForceUpdate: 0,
+    Runtime: 'container',
+  };
+  const newTask = { ...template, Runtime: undefined };
+  const oldTask = { ...newTask, ContainerSpec: { ...template.ContainerSpec, Env: ['A=1'] } };
+  it.each([
+    ['the task made after the update (the task spec has no Runtime: only the container spec counts)', newTask, true],
+    ['the previous release’s task, still running before Swarm starts the update', oldTask, false],
+    ['no spec', undefined, false],
+  ])('%s', (_, task, expected) => {
+    expect(madeFromCurrent(task, template)).toBe(expected);
+  });
+  it('a forced update (ForceUpdate counted up) leaves the earlier task behind', () => {
+    expect(madeFromCurrent(newTask, { ...template, ForceUpdate: 1 })).toBe(false);
   });
 });
