@@ -14,6 +14,9 @@ const NO_SWARM = [
   'test/replay.test.ts',
   'test/deploy/compose.test.ts',
   'test/deploy/nix.test.ts',
+  // Deploys nothing (its recipes have no upstream or no release) and drives Chromium, which under the Swarm
+  // files' load once took over 30 s to show a tab of the Web UI: it runs in this lighter group.
+  'test/integration/web-ui.test.ts',
 ];
 
 const common = { pool: 'forks', testTimeout: 120_000, hookTimeout: 180_000 } as const;
