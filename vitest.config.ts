@@ -6,7 +6,7 @@ import { LongFilesFirst } from './test/sequencer';
 const DOCKER_RESTART = 'test/faults/docker-restart.test.ts';
 // Scales the shared backup bot to nothing to show backups are refused without one: it runs last, beside the
 // files that never touch the Swarm (their workflows' activities are mocked, or they are pure).
-const CONFORMANCE = 'test/abra/conformance.test.ts';
+const NO_BOT = 'test/abra/conformance-no-bot.test.ts';
 const NO_SWARM = [
   'test/workflows/*.test.ts',
   'test/domain/*.test.ts',
@@ -30,9 +30,9 @@ export default defineConfig({
     minWorkers: 1,
     sequence: { sequencer: LongFilesFirst },
     projects: [
-      { test: { ...common, name: 'swarm', include: ['test/**/*.test.ts'], exclude: [DOCKER_RESTART, CONFORMANCE, ...NO_SWARM], sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: 'swarm', include: ['test/**/*.test.ts'], exclude: [DOCKER_RESTART, NO_BOT, ...NO_SWARM], sequence: { groupOrder: 0 } } },
       { test: { ...common, name: 'docker-restart', include: [DOCKER_RESTART], sequence: { groupOrder: 1 } } },
-      { test: { ...common, name: 'no-swarm', include: [CONFORMANCE, ...NO_SWARM], sequence: { groupOrder: 2 } } },
+      { test: { ...common, name: 'no-swarm', include: [NO_BOT, ...NO_SWARM], sequence: { groupOrder: 2 } } },
     ],
   },
 });

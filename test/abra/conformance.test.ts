@@ -5,17 +5,20 @@
  * an exit 1 with abra's `FATA <message>`; every behaviour is checked in the
  * env file and on the Swarm. The rows run in order, one app's life after
  * another, each starting from the state the rows before it left.
+ *
+ * The test run's own backup bot runs meanwhile (test/helpers/backup-bot.ts),
+ * as other files back up beside this one: the rows that need no bot on the
+ * Swarm are in conformance-no-bot.test.ts.
  */
-import { execa } from 'execa';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject } from 'vitest';
 import { docker, stackServices } from '../../adapters/swarm';
 import { isConverged } from '../../domain/convergence';
 import { stackName } from '../../domain/stack-name';
-import { buildUpstream } from '../../scripts/example-recipes';
+import { buildUpstream, port } from '../helpers/pool';
 import { CONF, CONF_SAMPLE, HOOKS, LIGHTWEIGHT, LINTAPP } from './recipes';
-import { abra, buildRecipe, removeStacks, shIn, type Run } from './world';
+import { backupCreate, buildRecipe, N, newApp, removeStacks, restore, rowTests, shIn, type Row } from './world';
 
 const A = 'a.conf.test.local'; // conf: the whole life of an app
 const B = 'b.conf.test.local'; // lintapp, on a server added by name
@@ -27,7 +30,6 @@ const HOOKS_APP = 'hooks.conf.test.local'; // hooks: every backupbot label
 const NOTES = 'notes.conf.test.local'; // the example notes recipe: round-trips
 const LOSSY = 'lossy.conf.test.local'; // the example lossy recipe: loses the data
 const STACKS = [A, B, C, LOCAL, BOT, HOOKS_APP, NOTES, LOSSY].map(stackName);
-const BOT_LABEL = 'coop-cloud.backupbot.enabled=true';
 
 let abraDir = '';
 const d = docker();
@@ -55,36 +57,10 @@ async function savedFiles(domain: string): Promise<string[]> {
 }
 /** The note the example database apps serve over HTTP. */
 const note = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/note.txt`)).text()).trim();
-const NOTES_PORT = 18088;
-const LOSSY_PORT = 18089;
-const backupCreate = (domain: string) => ['app', 'backup', 'create', domain, '-n'];
-const restore = (domain: string) => ['app', 'restore', domain, '-n'];
+// The examples' published ports, as this vitest worker publishes them (test/helpers/pool.ts).
+const NOTES_PORT = port(18088);
+const LOSSY_PORT = port(18089);
 const appRun = (...args: string[]) => ['app', 'run', ...args];
-
-interface Row {
-  does: string;
-  argv: string[];
-  env?: Record<string, string>;
-  before?: () => Promise<void>;
-  /** A refusal: exit 1, stderr `FATA …` matching this. */
-  refuses?: RegExp;
-  /** Success: exit 0, stdout matching this. */
-  prints?: RegExp;
-  then?: (r: Run) => Promise<void>;
-}
-
-const N = ['-n', '-o']; // --no-input --offline, as coopci always passes them to deploy-like commands
-const newApp = (recipe: string, version: string, server: string, domain: string, ...more: string[]) => [
-  'app',
-  'new',
-  recipe,
-  version,
-  '--server',
-  server,
-  '--domain',
-  domain,
-  ...more,
-];
 
 const ROWS: Row[] = [
   // The CLI itself.
@@ -196,8 +172,6 @@ const ROWS: Row[] = [
     argv: backupCreate('nosuch.conf.test.local'),
     refuses: /cannot find app with name nosuch\.conf\.test\.local/,
   },
-  { does: 'backup create refuses while no backup bot is deployed', argv: backupCreate(A), refuses: /no backupbot discovered, is it deployed\?/ },
-  { does: 'restore refuses while no backup bot is deployed', argv: restore(A), refuses: /no backupbot discovered, is it deployed\?/ },
   {
     does: 'deploy refuses an app that is deployed',
     argv: ['app', 'deploy', A, '1.0.0+1.0', ...N, '-D', '-c'],
@@ -473,17 +447,14 @@ const ROWS: Row[] = [
     then: async () => expect(await note(LOSSY_PORT)).toBe('changed'),
   },
 
-  // Without the bot again, nothing is backed up.
+  // The bot goes as any app does (without one, nothing is backed up: conformance-no-bot.test.ts).
   { does: 'undeploy the backup bot', argv: ['app', 'undeploy', BOT, '-n'], prints: /undeployed/ },
   { does: 'remove the backup bot', argv: ['app', 'remove', BOT, '--force', '-n'], prints: /removed/ },
-  { does: 'backup create refuses a deployed app once the bot is gone', argv: backupCreate(NOTES), refuses: /no backupbot discovered/ },
 ];
 
 async function createSecret(name: string) {
   await d.createSecret({ Name: name, Data: Buffer.from('set by the operator').toString('base64') });
 }
-
-let otherBots: string[] = [];
 
 describe('abra-local conforms to docs/abra.md', () => {
   beforeAll(async () => {
@@ -496,30 +467,8 @@ describe('abra-local conforms to docs/abra.md', () => {
     await buildRecipe(path.join(abraDir, 'recipes/lightweight'), LIGHTWEIGHT);
     await buildRecipe(path.join(abraDir, 'recipes/hooks'), HOOKS);
     for (const r of ['backup-bot', 'notes', 'lossy']) await buildUpstream(r, path.join(abraDir, 'recipes', r));
-    // The rows that prove backups are refused without a bot cannot pass while another one runs (the test run's own,
-    // test/helpers/backup-bot.ts): it is scaled to nothing for this suite and back afterwards.
-    otherBots = (await d.listServices({ filters: { label: [BOT_LABEL] } })).map((b) => b.Spec?.Name ?? b.ID);
-    for (const bot of otherBots) await execa('docker', ['service', 'scale', '--detach=false', `${bot}=0`]);
   });
-  afterAll(async () => {
-    await removeStacks(STACKS);
-    for (const bot of otherBots) await execa('docker', ['service', 'scale', '--detach=false', `${bot}=1`]);
-  });
+  afterAll(() => removeStacks(STACKS));
 
-  for (const row of ROWS) {
-    it(row.does, async () => {
-      await row.before?.();
-      const r = await abra(abraDir, row.argv, row.env);
-      const shown = `abra ${row.argv.join(' ')}\nexit ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
-      if (row.refuses) {
-        expect(r.exitCode, shown).toBe(1);
-        expect(r.stderr, shown).toMatch(/^FATA /m);
-        expect(r.stderr, shown).toMatch(row.refuses);
-      } else {
-        expect(r.exitCode, shown).toBe(0);
-        expect(r.stdout, shown).toMatch(row.prints!);
-      }
-      await row.then?.(r);
-    });
-  }
+  rowTests(ROWS, () => abraDir);
 });

@@ -12,6 +12,7 @@ import { docker, stackLeftovers, stackServices } from '../../adapters/swarm';
 import { isConverged } from '../../domain/convergence';
 import { stackName } from '../../domain/stack-name';
 import { buildUpstream } from '../../scripts/example-recipes';
+import { RUN_PORT_SHIFT } from './pool';
 
 // Not from ./fixture: this runs in vitest's global setup, where vitest itself cannot be imported.
 const ABRA_LOCAL = fileURLToPath(new URL('../../tools/abra-local/abra', import.meta.url));
@@ -27,7 +28,8 @@ export async function deployBackupBot(scratch: string): Promise<() => Promise<vo
     await execa('docker', ['stack', 'rm', stack]);
     await until(async () => (await stackLeftovers(docker(), stack)).networks.length === 0, `the old bot (${stack}) to go`);
   }
-  await buildUpstream('backup-bot', path.join(dir, 'recipes', 'backup-bot'));
+  // On a port of its own: a worker's files deploy the example bot too (test/abra), on theirs.
+  await buildUpstream('backup-bot', path.join(dir, 'recipes', 'backup-bot'), { portShift: RUN_PORT_SHIFT });
   const abra = new Abra({ bin: ABRA_LOCAL, dir, server: 'default' });
   await abra.appNew('backup-bot', VERSION, DOMAIN, 60_000);
   await abra.deploy(DOMAIN, VERSION, 60_000);

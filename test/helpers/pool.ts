@@ -34,6 +34,8 @@ export const CI = `ci${POOL}.test.local`;
 export const CI_STACK = stackName(CI);
 
 const PORT_SHIFT = (POOL - 1) * 100;
+/** The shift of the test run's own apps (its backup bot), past every worker's (at most 8: 0 to 700). */
+export const RUN_PORT_SHIFT = 900;
 /** An example's published host port (its compose default), as this worker's copies publish it. */
 export const port = (examplePort: number) => examplePort + PORT_SHIFT;
 
