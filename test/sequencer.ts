@@ -2,7 +2,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The files measured at half a minute or more in a full run (this 2-core
- * machine, 5 files at a time, 2026-11), longest first. Starting the longest
+ * machine, 5 and 6 files at a time, 2026-11), longest first. Starting the longest
  * first keeps every side-by-side worker busy to the end instead of one long
  * file running alone last. vitest orders by the last run's durations, but a
  * fresh clone (CI's) has none and falls back to file size, which started a
